@@ -105,6 +105,8 @@ export interface Snapshot {
   nodes: SchedulerNode[]
   jobs: Job[]
   instances: Instance[]
+  /** Worker shape of each resource (cores, memory), when known; lets a saved snapshot be planned offline. */
+  shapes?: Record<string, NodeShape>
 }
 
 /** Dynamic Cluster's node lifecycle. Inexistent nodes are simply absent. */
