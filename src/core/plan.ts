@@ -45,7 +45,11 @@ export function plan(input: PlanInput): PlanResult {
   const live = (resource: string) => (byResource.get(resource) ?? []).filter((w) => w.state !== 'deleting').length
   const removing = new Map<string, number>()
   const removed = (resource: string | undefined) => (resource ? (removing.get(resource) ?? 0) : 0)
-  const markRemoved = (resource: string | undefined) => resource && removing.set(resource, removed(resource) + 1)
+  const gone = new Set<string>()
+  const markRemoved = (resource: string | undefined, name?: string) => {
+    if (name) gone.add(name)
+    if (resource) removing.set(resource, removed(resource) + 1)
+  }
 
   // Healing.
   for (const w of workers) {
@@ -53,7 +57,6 @@ export function plan(input: PlanInput): PlanResult {
     if (w.state === 'deleting') {
       if (canShrink) {
         result.actions.push({kind: 'remove', node: w.name, resource: w.resource, instanceId: w.instance?.id, reason: 'resume-deleting', detail: `removal of ${w.name} started at ${w.since} did not finish; finishing it`})
-        markRemoved(w.resource)
       }
       continue
     }
@@ -61,7 +64,7 @@ export function plan(input: PlanInput): PlanResult {
       if (canShrink) {
         const jobs = w.node?.jobs ?? []
         result.actions.push({kind: 'deregister', node: w.name, reason: 'instance-vanished', detail: `${w.name} has no instance in the cloud${jobs.length ? `; its jobs ${jobs.join(', ')} are lost` : ''}`})
-        markRemoved(w.resource)
+        markRemoved(w.resource, w.name)
       }
       continue
     }
@@ -77,7 +80,7 @@ export function plan(input: PlanInput): PlanResult {
             reason: w.node ? 'launch-timeout' : 'unregistered-instance',
             detail: `${w.name} (${w.instance.id}) launched ${w.age} s ago and is not a ready node (max launch ${config.autoscale.maxLaunch} s)`,
           })
-          markRemoved(w.resource)
+          markRemoved(w.resource, w.name)
           countFailedBoot(next, w.resource, now, config)
         }
       } else if (!w.node && cfg) {
@@ -96,7 +99,7 @@ export function plan(input: PlanInput): PlanResult {
         reason: 'node-error-timeout',
         detail: `${w.name} has been ${w.node?.status ?? 'down'} for ${now - w.since} s (max down ${config.autoscale.maxDown} s)${jobs.length ? `; its jobs ${jobs.join(', ')} are reported lost` : ''}`,
       })
-      markRemoved(w.resource)
+      markRemoved(w.resource, w.name)
     }
   }
 
@@ -106,8 +109,9 @@ export function plan(input: PlanInput): PlanResult {
   for (const r of config.resources) {
     const shape = shapes[r.name] ?? {cores: r.cores ?? 1, memoryMiB: r.memoryMiB ?? 0}
     const bins: Bin[] = []
+    const draining = next.resources[r.name]?.draining !== undefined
     for (const w of byResource.get(r.name) ?? []) {
-      if (w.adminHold || !['idle', 'busy', 'starting'].includes(w.state) || !w.instance) continue
+      if (draining || gone.has(w.name) || w.adminHold || !['idle', 'busy', 'starting'].includes(w.state) || !w.instance) continue
       const cores = w.node ? Math.max(0, w.node.slots - w.node.slotsUsed) : shape.cores
       const total = w.node?.slots || shape.cores
       bins.push({node: w.name, freeCores: cores, freeMem: Math.floor((shape.memoryMiB * cores) / Math.max(1, total))})
@@ -185,7 +189,7 @@ export function plan(input: PlanInput): PlanResult {
       if (!canShrink) continue
       if (w.state === 'idle' || (w.state === 'held' && !w.adminHold)) {
         result.actions.push({kind: 'remove', node: w.name, resource: w.resource, instanceId: w.instance?.id, reason: 'drain', detail: `${w.resource} is draining and ${w.name} runs no job`})
-        markRemoved(w.resource)
+        markRemoved(w.resource, w.name)
       } else if (w.state === 'busy') {
         result.actions.push({kind: 'hold', node: w.name, reason: 'drain', detail: `${w.resource} is draining: no new job starts on ${w.name}; it is removed once empty`})
       }
@@ -206,7 +210,7 @@ export function plan(input: PlanInput): PlanResult {
     else if (live(r.name) - removed(r.name) <= r.min) skip('at-min', `${r.name} has ${live(r.name) - removed(r.name)} worker(s), min is ${r.min}`)
     else {
       result.actions.push({kind: 'remove', node: w.name, resource: w.resource, instanceId: w.instance?.id, reason: 'idle-timeout', detail: `${w.name} idle for ${idleFor} s (max idle ${config.autoscale.maxIdle} s)`})
-      markRemoved(w.resource)
+      markRemoved(w.resource, w.name)
     }
   }
   return result
