@@ -277,6 +277,9 @@ function fallbackExpected(issue: z.core.$ZodIssue): string {
 
 /** `unknown key (did you mean "max"?)`, or the list of keys allowed there. */
 function unknownKeyMessage(key: string, known: string[]): string {
+  if (/^(aws)?(access_?key(_?id)?|secret_?access_?key)$/i.test(key.replaceAll('-', '_'))) {
+    return 'unknown key (AWS keys do not belong in the file: dcaas uses the AWS SDK credential chain — environment, cloud.profile, or an instance role)'
+  }
   const guess = closest(key, known)
   if (guess) return `unknown key (did you mean "${guess}"?)`
   return known.length > 0 ? `unknown key (expected one of ${known.join(', ')})` : 'unknown key'
