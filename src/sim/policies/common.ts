@@ -7,7 +7,7 @@ import type {Action, LaunchAction, RemoveAction, TerminateAction} from '../../co
 import {classify, type Worker} from '../../core/lifecycle.js'
 import type {NodeState} from '../../core/model.js'
 import {allocateNames} from '../../core/naming.js'
-import type {PlanInput, PlanResult} from '../../core/policy.js'
+import type {Policy, PlanInput, PlanResult} from '../../core/policy.js'
 import type {Reason} from '../../core/reasons.js'
 
 const STATES: NodeState[] = ['starting', 'idle', 'busy', 'holding', 'held', 'deleting', 'error']
@@ -65,4 +65,38 @@ export function liveCount(workers: readonly Worker[], resource: string): number 
 /** Cores of one worker of a resource (shape from the input, else the config override, else 1). */
 export function coresOf(input: PlanInput, resource: ResourceConfig): number {
   return input.shapes[resource.name]?.cores ?? resource.cores ?? 1
+}
+
+/** A policy that may also say until when, with the world unchanged, it would surely do nothing. */
+export type SimPolicy = Policy & {
+  /** Earliest future time at which one of the policy's own timers could make it act; Infinity if none. */
+  nextWake?: (input: PlanInput, result: PlanResult) => number
+}
+
+/** Returns the smallest of `deadlines` (and each + 1 s, for strict `>` comparisons) later than `now`. */
+export function firstAfter(now: number, deadlines: Iterable<number>): number {
+  let best = Number.POSITIVE_INFINITY
+  for (const d of deadlines) {
+    if (d > now && d < best) best = d
+    else if (d + 1 > now && d + 1 < best) best = d + 1
+  }
+  return best
+}
+
+/**
+ * Returns the earliest future time a timer of the shared lifecycle could fire (idle past max idle,
+ * boot past max launch, down past max down, back-off ending); nodes mid-removal wake at once.
+ * With the world unchanged and no action taken, a pass before that time would decide the same.
+ */
+export function lifecycleWake(input: PlanInput, result: PlanResult): number {
+  const {maxIdle, maxLaunch, maxDown} = input.config.autoscale
+  const deadlines: number[] = []
+  for (const w of result.workers) {
+    if (w.state === 'idle') deadlines.push(w.since + maxIdle)
+    else if (w.state === 'starting' && w.instance) deadlines.push(w.instance.launchedAt + maxLaunch)
+    else if (w.state === 'error') deadlines.push(w.since + maxDown)
+    else if (w.state === 'holding' || w.state === 'held' || w.state === 'deleting') return input.now
+  }
+  for (const r of Object.values(result.state.resources)) if (r.backoff) deadlines.push(r.backoff.until)
+  return firstAfter(input.now, deadlines)
 }

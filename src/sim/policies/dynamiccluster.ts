@@ -22,8 +22,8 @@
 import type {ResourceConfig} from '../../config/types.js'
 import type {Action} from '../../core/actions.js'
 import type {Job} from '../../core/model.js'
-import type {Policy, PlanInput, PlanResult} from '../../core/policy.js'
-import {beginPass, coresOf, launchOf, registerMissing, removeOf, terminateOf} from './common.js'
+import type {PlanInput, PlanResult} from '../../core/policy.js'
+import {beginPass, coresOf, firstAfter, launchOf, lifecycleWake, registerMissing, removeOf, type SimPolicy, terminateOf} from './common.js'
 
 /** Settings of the Dynamic Cluster model (its own defaults). */
 export interface DynamicClusterOptions {
@@ -85,10 +85,11 @@ export function dcCanFit(job: Job, coresPerNode: number, free: number, proposed:
 }
 
 /** Creates a Dynamic Cluster policy; it remembers when it last checked for provisioning. */
-export function createDynamicClusterPolicy(options: Partial<DynamicClusterOptions> = {}): Policy {
+export function createDynamicClusterPolicy(options: Partial<DynamicClusterOptions> = {}): SimPolicy {
   const opts = {...DYNAMICCLUSTER_DEFAULTS, ...options}
   let lastCheck = -Infinity
-  return (input: PlanInput): PlanResult => {
+  let gated = false
+  const policy = (input: PlanInput): PlanResult => {
     const {config, now, snapshot} = input
     const {workers, result, taken} = beginPass(input)
     const actions: Action[] = result.actions
@@ -116,9 +117,11 @@ export function createDynamicClusterPolicy(options: Partial<DynamicClusterOption
 
     if (workers.some((w) => w.state === 'starting')) {
       result.notes.push('A worker is still starting: Dynamic Cluster does not provision (has_unfinished_worker_nodes).')
+      gated = false
       return result
     }
-    if (now - lastCheck < opts.autoProvisionInterval) return result
+    gated = now - lastCheck < opts.autoProvisionInterval
+    if (gated) return result
     lastCheck = now
 
     const clusterMax = config.autoscale.maxNodes ?? Infinity
@@ -160,4 +163,8 @@ export function createDynamicClusterPolicy(options: Partial<DynamicClusterOption
     }
     return result
   }
+  /** Its own timers: the shared lifecycle ones, and the next provisioning check when this pass was too early for one. */
+  const nextWake = (input: PlanInput, result: PlanResult): number =>
+    Math.min(lifecycleWake(input, result), gated ? firstAfter(input.now, [lastCheck + opts.autoProvisionInterval]) : Number.POSITIVE_INFINITY)
+  return Object.assign(policy, {nextWake})
 }

@@ -20,8 +20,8 @@
  * statistics (only used for log lines).
  */
 import type {Action} from '../../core/actions.js'
-import type {Policy, PlanInput, PlanResult} from '../../core/policy.js'
-import {beginPass, coresOf, launchOf, registerMissing, removeOf} from './common.js'
+import type {PlanInput, PlanResult} from '../../core/policy.js'
+import {beginPass, coresOf, firstAfter, launchOf, lifecycleWake, registerMissing, removeOf, type SimPolicy} from './common.js'
 
 /** Settings of the StarCluster load-balancer model (its own defaults). */
 export interface StarClusterOptions {
@@ -41,18 +41,20 @@ export interface StarClusterOptions {
 export const STARCLUSTER_DEFAULTS: StarClusterOptions = {pollingInterval: 60, waitTime: 900, addNodesPerIteration: 1, stabilizationTime: 180, killAfter: 45}
 
 /** Creates a StarCluster load-balancer policy; it remembers its last pass and last cluster change. */
-export function createStarClusterPolicy(options: Partial<StarClusterOptions> = {}): Policy {
+export function createStarClusterPolicy(options: Partial<StarClusterOptions> = {}): SimPolicy {
   const opts = {...STARCLUSTER_DEFAULTS, ...options}
   const longestAllowedQueueTime = Math.max(300, opts.waitTime)
   let lastPoll = -Infinity
   let lastMod = -Infinity
   let adding = false
-  return (input: PlanInput): PlanResult => {
+  let gated = false
+  const policy = (input: PlanInput): PlanResult => {
     const {config, now, snapshot} = input
     const {workers, result, taken} = beginPass(input)
     const actions: Action[] = result.actions
     registerMissing(workers, actions)
-    if (now - lastPoll < opts.pollingInterval) return result
+    gated = now - lastPoll < opts.pollingInterval
+    if (gated) return result
     lastPoll = now
     if (workers.some((w) => w.state === 'starting')) {
       result.notes.push('Nodes are still being added: StarCluster waits for them (add_nodes blocks).')
@@ -110,4 +112,21 @@ export function createStarClusterPolicy(options: Partial<StarClusterOptions> = {
     }
     return result
   }
+  /** Its own timers: the oldest queued job reaching wait_time, stabilisation ending, idle nodes reaching kill_after past the hour. */
+  const nextWake = (input: PlanInput, result: PlanResult): number => {
+    const {now, snapshot} = input
+    const deadlines = [lastMod + opts.stabilizationTime]
+    if (gated) deadlines.push(lastPoll + opts.pollingInterval)
+    let oldest = Number.POSITIVE_INFINITY
+    for (const j of snapshot.jobs) if (j.state === 'queued' && j.submittedAt < oldest) oldest = j.submittedAt
+    if (oldest !== Number.POSITIVE_INFINITY) deadlines.push(oldest + longestAllowedQueueTime)
+    for (const w of result.workers) {
+      if (w.state !== 'idle' || !w.instance) continue
+      const age = now - w.instance.launchedAt
+      const hourStart = now - (age % 3600)
+      deadlines.push(hourStart + opts.killAfter * 60, hourStart + 3600 + opts.killAfter * 60)
+    }
+    return Math.min(firstAfter(now, deadlines), lifecycleWake(input, result))
+  }
+  return Object.assign(policy, {nextWake})
 }
