@@ -97,42 +97,47 @@ export class SgeScheduler implements Scheduler {
     if (!Number.isInteger(node.slots) || node.slots < 1) throw new SchedulerError(`cannot add ${name}: slots must be a positive integer, got ${node.slots}`)
     const {hostgroup, queues} = this.placementOf(node.reservation)
 
-    if (!(await this.adminHosts()).includes(name)) {
-      await this.change(['qconf', '-ah', name], /already exists/)
-      if (!(await this.adminHosts()).includes(name)) throw new SchedulerError(`qconf -ah ${name} did not make it an admin host`)
+    // Each change tolerates "already done"; everything is read back at the end.
+    await this.change(['qconf', '-ah', name], /already exists/)
+    const file = `${this.tmpDir}/dcaas-exechost-${name}-${randomBytes(4).toString('hex')}`
+    await this.runner.writeFile(file, `hostname ${name}\nload_scaling NONE\ncomplex_values NONE\nuser_lists NONE\nxuser_lists NONE\nprojects NONE\nxprojects NONE\nusage_scaling NONE\nreport_variables NONE\n`)
+    try {
+      await this.change(['qconf', '-Ae', file], /already exists/)
+    } finally {
+      await this.runner.run(['rm', '-f', file], {timeout: this.timeout}).catch(() => undefined)
     }
 
-    if (!(await this.execHostExists(name))) {
-      const file = `${this.tmpDir}/dcaas-exechost-${name}-${randomBytes(4).toString('hex')}`
-      await this.runner.writeFile(file, `hostname ${name}\nload_scaling NONE\ncomplex_values NONE\nuser_lists NONE\nxuser_lists NONE\nprojects NONE\nxprojects NONE\nusage_scaling NONE\nreport_variables NONE\n`)
-      try {
-        await this.change(['qconf', '-Ae', file], /already exists/)
-      } finally {
-        await this.runner.run(['rm', '-f', file], {timeout: this.timeout}).catch(() => undefined)
-      }
-      if (!(await this.execHostExists(name))) throw new SchedulerError(`qconf -Ae did not make ${name} an exec host`)
-    }
-
-    await this.ensureHostgroup(hostgroup)
-    if (!(await this.hostgroupHosts(hostgroup)).includes(name)) {
-      await this.change(['qconf', '-aattr', 'hostgroup', 'hostlist', name, hostgroup], /already exists/)
-      if (!(await this.hostgroupHosts(hostgroup)).includes(name)) throw new SchedulerError(`${name} is not in ${hostgroup} after qconf -aattr`)
+    const join = ['qconf', '-aattr', 'hostgroup', 'hostlist', name, hostgroup]
+    const joined = await this.sge(join)
+    if (joined.exitCode !== 0 && /host group .* does not exist/.test(joined.stdout + joined.stderr)) {
+      await this.createHostgroup(hostgroup)
+      await this.change(join, /already exists/)
+    } else if (joined.exitCode !== 0 && !/already exists/.test(joined.stdout + joined.stderr)) {
+      throw new SchedulerError(`${join.join(' ')} failed: ${(joined.stdout + joined.stderr).trim()}`)
     }
 
     for (const queue of queues) {
-      let conf = await this.queue(queue)
-      if (node.reservation?.queue === queue && !conf.hostlist.includes(hostgroup) && !conf.hostlist.includes(name)) {
-        await this.change(['qconf', '-aattr', 'queue', 'hostlist', hostgroup, queue], /already exists/)
-        conf = await this.queue(queue)
+      if (node.reservation?.queue === queue) {
+        const conf = await this.queue(queue)
+        if (!conf.hostlist.includes(hostgroup) && !conf.hostlist.includes(name)) await this.change(['qconf', '-aattr', 'queue', 'hostlist', hostgroup, queue], /already exists/)
       }
-      if (conf.slots.overrides[name] !== node.slots) {
-        const argv =
-          conf.slots.overrides[name] === undefined
-            ? ['qconf', '-aattr', 'queue', 'slots', `[${name}=${node.slots}]`, queue]
-            : ['qconf', '-mattr', 'queue', 'slots', String(node.slots), `${queue}@${name}`]
-        await this.change(argv)
-        if ((await this.queue(queue)).slots.overrides[name] !== node.slots) throw new SchedulerError(`${queue} does not give ${name} ${node.slots} slots after ${argv.join(' ')}`)
-      }
+      await this.change(['qconf', '-aattr', 'queue', 'slots', `[${name}=${node.slots}]`, queue], /already exists/)
+    }
+
+    // Read back.
+    const [admins, exec, members, ...queueConfs] = await Promise.all([
+      this.adminHosts(),
+      this.execHostExists(name),
+      this.hostgroupHosts(hostgroup),
+      ...queues.map((queue) => this.queue(queue)),
+    ])
+    if (!admins.includes(name)) throw new SchedulerError(`qconf -ah ${name} did not make it an admin host`)
+    if (!exec) throw new SchedulerError(`qconf -Ae did not make ${name} an exec host`)
+    if (!members.includes(name)) throw new SchedulerError(`${name} is not in ${hostgroup} after qconf -aattr`)
+    for (const [i, queue] of queues.entries()) {
+      if (queueConfs[i].slots.overrides[name] === node.slots) continue
+      await this.change(['qconf', '-mattr', 'queue', 'slots', String(node.slots), `${queue}@${name}`])
+      if ((await this.queue(queue)).slots.overrides[name] !== node.slots) throw new SchedulerError(`${queue} does not give ${name} ${node.slots} slots`)
     }
   }
 
@@ -248,9 +253,7 @@ export class SgeScheduler implements Scheduler {
     throw new SchedulerError(`qconf -se ${host} failed: ${text.trim()}`)
   }
 
-  private async ensureHostgroup(group: string): Promise<void> {
-    const shown = await this.sge(['qconf', '-shgrp', group])
-    if (shown.exitCode === 0) return
+  private async createHostgroup(group: string): Promise<void> {
     const file = `${this.tmpDir}/dcaas-hostgroup-${randomBytes(4).toString('hex')}`
     await this.runner.writeFile(file, `group_name ${group}\nhostlist NONE\n`)
     try {
