@@ -76,6 +76,7 @@ describe('LocalRunner', () => {
     expect(result.timedOut).to.equal(true)
     expect(result.exitCode).to.equal(TIMEOUT_EXIT_CODE)
     const child = Number(await readFile(pidFile, 'utf8'))
+    expect(alive(process.pid), "alive() must see a running process").to.equal(true)
     expect(await eventually(() => !alive(child)), `background child ${child} still alive`).to.equal(true)
     expect((await runner.run(['echo', 'next'])).stdout).to.equal('next\n')
   })
