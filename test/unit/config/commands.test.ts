@@ -7,6 +7,7 @@ import {parse} from 'yaml'
 import ConfigImport from '../../../src/commands/config/import.js'
 import ConfigShow from '../../../src/commands/config/show.js'
 import ConfigValidate from '../../../src/commands/config/validate.js'
+import {parseConfigText} from '../../../src/config/load.js'
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..')
 const LEGACY = join(ROOT, 'test', 'fixtures', 'legacy')
@@ -33,6 +34,12 @@ describe('config commands', () => {
         expect(result).to.deep.equal({ok: true, source: file, resources: 2})
       })
     }
+  })
+
+  it('the YAML examples in docs/configuration.md validate', () => {
+    const blocks = [...readFileSync(join(ROOT, 'docs', 'configuration.md'), 'utf8').matchAll(/```yaml\n([\s\S]*?)```/g)].map((match) => match[1])
+    expect(blocks).to.have.length(2)
+    for (const block of blocks) expect(parseConfigText(block, join(dir, 'doc.yaml'), {HOME: dir}).resources).to.have.length(2)
   })
 
   it('validate prints every problem and exits 3', async () => {
