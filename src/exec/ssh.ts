@@ -103,7 +103,7 @@ export class SshRunner implements Runner {
       if (outcome === undefined || (outcome.code === null && outcome.signal === null)) {
         throw new RunnerError(`${this.where}: the connection closed before ${JSON.stringify(argv[0])} reported an exit status`)
       }
-      if ((outcome.code === 126 || outcome.code === 127) && result.stderr.includes(`exec: ${argv[0]}: `)) {
+      if (couldNotStart(outcome.code, result.stderr, argv[0])) {
         throw new RunnerError(`${this.where}: cannot run ${JSON.stringify(argv[0])}: ${result.stderr.trim()}`)
       }
       return {...result, exitCode: outcome.code ?? signalExitCode(`SIG${outcome.signal}`)}
@@ -243,6 +243,21 @@ export function parsePidMarker(stderr: Buffer): {pid: number | undefined; rest: 
   const digits = stderr.subarray(start + PID_MARKER.length, newline).toString('ascii')
   const rest = Buffer.concat([stderr.subarray(0, start), stderr.subarray(newline + 1)])
   return {pid: /^[1-9][0-9]*$/.test(digits) ? Number(digits) : undefined, rest}
+}
+
+/**
+ * Tells whether exit code 126/127 came from the remote shell's `exec` or from `env` failing
+ * to start the program (not found, not executable), rather than from the program itself.
+ */
+export function couldNotStart(exitCode: number | null, stderr: string, program: string): boolean {
+  if (exitCode !== 126 && exitCode !== 127) return false
+  // `env: 'qstat': No such file…`, with a locale-dependent quote character on each side of the name.
+  const fromEnv = (line: string): boolean => {
+    if (!line.startsWith('env: ')) return false
+    const named = line.slice('env: '.length + 1)
+    return named.startsWith(program) && named.slice(program.length + 1).startsWith(': ')
+  }
+  return stderr.includes(`exec: ${program}: `) || stderr.split('\n').some((line) => fromEnv(line))
 }
 
 /** Joins output chunks and decodes them once, so a multi-byte character split across chunks survives. */

@@ -166,6 +166,10 @@ describe('SshRunner against a real sshd', function () {
     const error = await thrown(() => runner.run(['dcaas-no-such-command', 'x']))
     expect(error).to.be.instanceOf(RunnerError)
     expect(error?.message).to.contain('dcaas-no-such-command')
+    const viaEnv = await thrown(() => runner.run(['dcaas-no-such-command'], {env: {A: 'b'}}))
+    expect(viaEnv).to.be.instanceOf(RunnerError)
+    expect(viaEnv?.message).to.contain('dcaas-no-such-command')
+    expect((await runner.run(['sh', '-c', 'exit 127'])).exitCode).to.equal(127)
   })
 
   it('writes a file whose content and path contain special characters', async () => {

@@ -1,6 +1,6 @@
 import {execFileSync} from 'node:child_process'
 import {expect} from 'chai'
-import {describeConnectError, parsePidMarker, remoteCommandLine} from '../../../src/exec/ssh.js'
+import {couldNotStart, describeConnectError, parsePidMarker, remoteCommandLine} from '../../../src/exec/ssh.js'
 
 describe('remoteCommandLine', () => {
   it('reports the pid on stderr, then execs the quoted argv in the same process', () => {
@@ -54,4 +54,21 @@ describe('describeConnectError', () => {
     expect(text).not.to.contain('AAAA')
     expect(text).not.to.contain('BEGIN')
   })
+})
+
+describe('couldNotStart', () => {
+  const table: Array<{name: string; code: number | null; stderr: string; expected: boolean}> = [
+    {name: 'bash exec: not found', code: 127, stderr: 'bash: line 1: exec: qstat: not found\n', expected: true},
+    {name: 'dash exec: not found', code: 127, stderr: 'sh: 1: exec: qstat: not found\n', expected: true},
+    {name: 'not executable', code: 126, stderr: 'bash: line 1: exec: qstat: cannot execute: Permission denied\n', expected: true},
+    {name: 'env, UTF-8 quotes', code: 127, stderr: 'env: \u2018qstat\u2019: No such file or directory\n', expected: true},
+    {name: 'env, ASCII quotes', code: 127, stderr: "env: 'qstat': No such file or directory\n", expected: true},
+    {name: 'another program missing', code: 127, stderr: "env: 'qconf': No such file or directory\n", expected: false},
+    {name: 'name is only a prefix', code: 127, stderr: "env: 'qstatx': No such file or directory\n", expected: false},
+    {name: 'the program itself exited 127', code: 127, stderr: 'error: no such queue\n', expected: false},
+    {name: 'ordinary failure', code: 1, stderr: 'bash: line 1: exec: qstat: not found\n', expected: false},
+  ]
+  for (const {name, code, stderr, expected} of table) {
+    it(name, () => expect(couldNotStart(code, stderr, 'qstat')).to.equal(expected))
+  }
 })
