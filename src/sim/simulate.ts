@@ -262,3 +262,85 @@ export async function simulate(policyName: PolicyName, setup: SimulationSetup): 
   })
   return {metrics, series, killed: world.killed.length, passes}
 }
+
+/** Parses a boot time: seconds or a duration ("120", "2m"), or a uniform range ("60-300", "1m-5m"); undefined if invalid. */
+export function parseBootTime(text: string, parse: (value: string) => number | undefined): BootTime | undefined {
+  const range = /^\s*([^-\s]+)\s*-\s*([^-\s]+)\s*$/.exec(text)
+  if (range) {
+    const min = parse(range[1])
+    const max = parse(range[2])
+    if (min === undefined || max === undefined || max < min) return undefined
+    return min === max ? {kind: 'fixed', seconds: min} : {kind: 'uniform', min, max}
+  }
+  const seconds = parse(text)
+  return seconds === undefined ? undefined : {kind: 'fixed', seconds}
+}
+
+/** Parses a memory size in MiB: a number of MiB, or with a unit ("32G", "32GiB", "512M"); undefined if invalid. */
+export function parseMemoryMiB(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(m|mb|mib|g|gb|gib|t|tb|tib)?\s*$/i.exec(text)
+  if (!m) return undefined
+  const unit = (m[2] ?? 'm').toLowerCase()[0]
+  return Math.round(Number(m[1]) * (unit === 'g' ? 1024 : unit === 't' ? 1024 * 1024 : 1))
+}
+
+/** What the simulate command's flags say about the simulated cluster (absent: from the config, else defaults). */
+export interface ClusterChoice {
+  coresPerNode?: number
+  memoryPerNodeMiB?: number
+  maxNodes?: number
+  idleTimeout?: number
+  interval?: number
+  maxLaunch?: number
+  bootTime: BootTime
+}
+
+/** Defaults of a simulated worker when neither flags nor a config say: 8 cores, 4 GiB per core. */
+export const SIM_DEFAULTS = {coresPerNode: 8, memoryPerCoreMiB: 4096, maxIdle: 600, maxDown: 480, maxLaunch: 1200, interval: 60}
+
+/**
+ * Builds the configuration a simulation runs with: the resources and autoscale timings of `base`
+ * (a loaded dcaas config) when given, else one simulated resource; flags override either.
+ * With several resources, --max-nodes caps the cluster; with one, it is that resource's max.
+ */
+export function simulationConfig(base: Config | undefined, choice: ClusterChoice): Config {
+  const auto = base?.autoscale
+  const autoscale: Config['autoscale'] = {
+    maxIdle: choice.idleTimeout ?? auto?.maxIdle ?? SIM_DEFAULTS.maxIdle,
+    maxDown: auto?.maxDown ?? SIM_DEFAULTS.maxDown,
+    maxLaunch: choice.maxLaunch ?? auto?.maxLaunch ?? SIM_DEFAULTS.maxLaunch,
+    interval: choice.interval ?? auto?.interval ?? SIM_DEFAULTS.interval,
+    maxNodes: choice.maxNodes ?? auto?.maxNodes,
+    backoff: auto?.backoff ?? {initial: 60, factor: 2, max: 1800},
+    maxFailedBoots: auto?.maxFailedBoots ?? 3,
+  }
+  const bootSeconds = choice.bootTime.kind === 'fixed' ? choice.bootTime.seconds : (choice.bootTime.min + choice.bootTime.max) / 2
+  const baseResources = base?.resources.length ? base.resources : [{name: 'sim', min: 0, max: choice.maxNodes ?? 1, priority: 1} as Partial<ResourceConfig> & {name: string; min: number; max: number; priority: number}]
+  const single = baseResources.length === 1
+  const resources: ResourceConfig[] = baseResources.map((r) => {
+    const cloudCores = r.cloud?.type === 'sim' ? r.cloud.cores : undefined
+    const cloudMem = r.cloud?.type === 'sim' ? r.cloud.memoryMiB : undefined
+    const cores = choice.coresPerNode ?? r.cores ?? cloudCores ?? SIM_DEFAULTS.coresPerNode
+    const memoryMiB = choice.memoryPerNodeMiB ?? r.memoryMiB ?? cloudMem ?? cores * SIM_DEFAULTS.memoryPerCoreMiB
+    const max = single && choice.maxNodes !== undefined ? choice.maxNodes : r.max
+    return {
+      name: r.name,
+      min: r.min,
+      max,
+      priority: r.priority,
+      reservation: r.reservation,
+      cores,
+      memoryMiB,
+      cloud: {type: 'sim', cores, memoryMiB, bootTime: bootSeconds, bootFailureRate: 0, apiFailureRate: 0},
+    }
+  })
+  return {
+    cluster: {name: base?.cluster.name ?? 'sim'},
+    scheduler: {type: 'sim', commandTimeout: 30, queues: []},
+    autoscale,
+    resources,
+    stateDir: base?.stateDir ?? '.',
+    sim: {speed: 1, seed: base?.sim.seed ?? 1},
+    logging: {level: 'error'},
+  }
+}

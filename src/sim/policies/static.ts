@@ -3,12 +3,12 @@
  * cluster's max nodes) all the time — what a fixed cluster of that size costs and how long its
  * jobs wait. Replaces instances that fail to boot; never removes a node.
  */
-import type {Policy, PlanInput, PlanResult} from '../../core/policy.js'
-import {beginPass, launchOf, liveCount, registerMissing, terminateOf} from './common.js'
+import type {PlanInput, PlanResult} from '../../core/policy.js'
+import {beginPass, firstAfter, launchOf, liveCount, registerMissing, type SimPolicy, terminateOf} from './common.js'
 
 /** Creates the static policy: launch up to max, never scale down. */
-export function createStaticPolicy(): Policy {
-  return (input: PlanInput): PlanResult => {
+export function createStaticPolicy(): SimPolicy {
+  const policy = (input: PlanInput): PlanResult => {
     const {config} = input
     const {workers, result, taken} = beginPass(input)
     registerMissing(workers, result.actions)
@@ -25,4 +25,8 @@ export function createStaticPolicy(): Policy {
     }
     return result
   }
+  /** Its only timer: an instance still booting at max launch time. */
+  const nextWake = (input: PlanInput, result: PlanResult): number =>
+    firstAfter(input.now, result.workers.filter((w) => w.state === 'starting' && w.instance).map((w) => (w.instance?.launchedAt ?? 0) + input.config.autoscale.maxLaunch))
+  return Object.assign(policy, {nextWake})
 }
