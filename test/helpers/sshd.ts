@@ -39,7 +39,9 @@ export async function startSshd(): Promise<TestSshd> {
 /** Generates the keys and config in dir and runs sshd until it accepts connections (retrying if the port was taken). */
 async function launch(dir: string): Promise<TestSshd> {
   // sshd refuses to start without its privilege-separation directory.
-  await mkdir('/run/sshd', {recursive: true, mode: 0o755})
+  await mkdir('/run/sshd', {recursive: true, mode: 0o755}).catch((error: Error) => {
+    throw new Error(`cannot create sshd's privilege-separation directory /run/sshd (run the tests as root): ${error.message}`)
+  })
   const hostKey = join(dir, 'host_ed25519')
   const clientKey = join(dir, 'client_ed25519')
   try {
