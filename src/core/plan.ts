@@ -185,6 +185,16 @@ export function plan(input: PlanInput): PlanResult {
     const r = config.resources.find((x) => x.name === w.resource)
     const mem = next.resources[w.resource]
     if (!r) continue
+    if (next.nodes[w.name]?.drain !== undefined) {
+      if (!canShrink) continue
+      if (w.state === 'idle' || w.state === 'held') {
+        result.actions.push({kind: 'remove', node: w.name, resource: w.resource, instanceId: w.instance?.id, reason: 'admin', detail: `an admin asked to remove ${w.name} once empty, and it runs no job now`})
+        markRemoved(w.resource, w.name)
+      } else if (w.state === 'busy') {
+        result.actions.push({kind: 'hold', node: w.name, reason: 'admin', detail: `an admin asked to remove ${w.name} once empty`})
+      }
+      continue
+    }
     if (mem?.draining) {
       if (!canShrink) continue
       if (w.state === 'idle' || (w.state === 'held' && !w.adminHold)) {

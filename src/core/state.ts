@@ -15,6 +15,8 @@ export interface NodeMemory {
   adminHold?: boolean
   /** A removal was started (hold done) at this time. */
   deleting?: number
+  /** An admin asked to remove it once its jobs finish (held since this time). */
+  drain?: number
 }
 
 /** What dcaas remembers about one resource. */

@@ -10,7 +10,7 @@ import type {EngineState} from '../core/state.js'
 import {act, type Outcome, type ProgressSink} from './act.js'
 import type {Backends} from './backends.js'
 import {observe, resolveShapes} from './observe.js'
-import type {StateStore, StatsRecord} from './state-store.js'
+import type {EngineStore, StatsRecord} from './state-store.js'
 
 export interface PassOptions {
   /** Plan and print, change nothing. */
@@ -35,7 +35,7 @@ export interface PassReport {
 }
 
 /** Runs one pass under the lock; the lock is skipped for dry runs, which change nothing. */
-export async function runPass(config: Config, backends: Backends, store: StateStore, options: PassOptions = {}): Promise<PassReport> {
+export async function runPass(config: Config, backends: Backends, store: EngineStore, options: PassOptions = {}): Promise<PassReport> {
   const dryRun = options.dryRun === true || options.snapshot !== undefined
   const release = dryRun ? undefined : await store.lock()
   try {

@@ -21,8 +21,50 @@ export interface StatsRecord {
   notes?: string[]
 }
 
+/** What a pass needs to keep its state: load, save, append stats, lock. */
+export interface EngineStore {
+  /** Set after load() when the stored state was unreadable. */
+  warning?: string
+  load(): Promise<EngineState>
+  save(state: EngineState): Promise<void>
+  appendStats(record: StatsRecord): Promise<void>
+  lastStats(): Promise<StatsRecord | undefined>
+  lock(): Promise<() => Promise<void>>
+}
+
+/** An EngineStore in memory (tests and simulations: no files, no lock contention). */
+export class MemoryStore implements EngineStore {
+  state: EngineState = emptyState()
+  readonly stats: StatsRecord[] = []
+  private locked = false
+
+  async load(): Promise<EngineState> {
+    return structuredClone(this.state)
+  }
+
+  async save(state: EngineState): Promise<void> {
+    this.state = structuredClone(state)
+  }
+
+  async appendStats(record: StatsRecord): Promise<void> {
+    this.stats.push(record)
+  }
+
+  async lastStats(): Promise<StatsRecord | undefined> {
+    return this.stats.at(-1)
+  }
+
+  async lock(): Promise<() => Promise<void>> {
+    if (this.locked) throw new DcaasError('Another dcaas pass is running; this one did nothing.', EXIT.LOCKED)
+    this.locked = true
+    return async () => {
+      this.locked = false
+    }
+  }
+}
+
 /** Reads and writes the engine's files in one directory. */
-export class StateStore {
+export class StateStore implements EngineStore {
   readonly statePath: string
   readonly statsPath: string
   readonly lockPath: string

@@ -23,6 +23,11 @@ export abstract class BaseCommand extends Command {
     return loadConfig({path, env: process.env, cwd: process.cwd()})
   }
 
+  /** Returns a progress sink writing one line per step to stderr (none in --json mode). */
+  protected progress(): ((line: string) => void) | undefined {
+    return this.jsonEnabled() ? undefined : (line: string) => process.stderr.write(`  … ${line}\n`)
+  }
+
   /** Maps typed errors to their exit codes and prints suggestions. */
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     if (error.oclif?.exit !== undefined) return super.catch(error)

@@ -1,0 +1,19 @@
+import {Args} from '@oclif/core'
+import {setResourceIntent, type AdminResult} from '../../engine/admin.js'
+import {withSession} from '../../engine/session.js'
+import {BaseCommand} from '../../ui/base-command.js'
+
+export default class ResourceFreeze extends BaseCommand {
+  static override summary = 'Freeze a resource: no automatic launch or removal.'
+  static override description = 'Autoscaling neither launches nor removes workers of a frozen resource; its workers keep running jobs. Undo with `dcaas resource restore`.'
+  static override examples = ['<%= config.bin %> <%= command.id %> sim']
+  static override args = {resource: Args.string({required: true, description: 'Resource name from the config'})}
+
+  public async run(): Promise<AdminResult> {
+    const {args, flags} = await this.parse(ResourceFreeze)
+    const loaded = await this.loadConfig(flags.config)
+    const result = await withSession(loaded, (s) => setResourceIntent(s, args.resource, 'freeze'))
+    if (!this.jsonEnabled()) for (const m of result.messages) this.log(m)
+    return result
+  }
+}
