@@ -6,7 +6,7 @@
 import {mkdir, readFile, rename, rm, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import lockfile from 'proper-lockfile'
-import type {SimConfig} from '../config/types.js'
+import type {Config, SimConfig} from '../config/types.js'
 import {DcaasError, EXIT} from '../errors.js'
 import {emptyWorldState, SimWorld, type WorldState} from './world.js'
 
@@ -92,6 +92,14 @@ export async function openSimWorld(stateDir: string, sim: SimConfig, options: Op
     await unlock().catch(() => undefined)
     throw error
   }
+}
+
+/** Throws a CONFIG DcaasError unless the configuration uses the simulated scheduler. */
+export function requireSimScheduler(config: Config): void {
+  if (config.scheduler.type === 'sim') return
+  throw new DcaasError(`this command drives the simulated cluster, but the configuration's scheduler is ${config.scheduler.type}`, EXIT.CONFIG, [
+    'Use a configuration with `scheduler: {type: sim}` (the built-in default is one).',
+  ])
 }
 
 /** Deletes the simulated world file (under its lock); returns whether there was one. */

@@ -123,6 +123,20 @@ export interface WorldState {
   killed: KilledJob[]
 }
 
+/** How many instances, nodes and jobs the world holds, by state. */
+export interface WorldCounts {
+  instances: number
+  nodesUp: number
+  nodesDown: number
+  nodesError: number
+  running: number
+  queued: number
+  /** Submitted with a future arrival time. */
+  future: number
+  done: number
+  killed: number
+}
+
 /** Options of a new world. */
 export interface WorldOptions {
   now?: number
@@ -384,6 +398,18 @@ export class SimWorld {
   /** Returns the number of jobs not yet finished (future arrivals, queued and running). */
   get pendingJobs(): number {
     return this.jobs.size
+  }
+
+  /** Counts instances, nodes and jobs by state, for one-line summaries. */
+  counts(): WorldCounts {
+    const counts: WorldCounts = {instances: this.instancesById.size, nodesUp: 0, nodesDown: 0, nodesError: 0, running: this.running.size, queued: this.queue.length, future: 0, done: this.s.done.id.length, killed: this.s.killed.length}
+    for (const node of this.nodes.values()) {
+      if (node.s.status === 'up') counts.nodesUp++
+      else if (node.s.status === 'down') counts.nodesDown++
+      else counts.nodesError++
+    }
+    counts.future = this.jobs.size - counts.running - counts.queued
+    return counts
   }
 
   /** Draws the next number in [0, 1) from the world's seeded generator. */
