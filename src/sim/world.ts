@@ -154,6 +154,13 @@ interface LiveNode {
   order: number
   /** Cached observe() view, cleared when the node changes. */
   view?: SchedulerNode
+  /** Scratch space of one reservation computation: the pass that filled it, and free cores/memory at the reserved time. */
+  mark: number
+  hypCores: number
+  hypMem: number
+  /** Capacity a backfilled job that outlives the reservation may still use. */
+  spareCores: number
+  spareMem: number
 }
 
 const ARRIVAL = 0
@@ -329,10 +336,11 @@ export class SimWorld {
   private queue: SimJobState[] = []
   private readonly running = new Set<SimJobState>()
   private nodeOrder = 0
+  private reserveMark = 0
   private dirty = false
   private changes = 0
   private observed?: {version: number; value: {nodes: SchedulerNode[]; jobs: Job[]}}
-  private listed?: {version: number; value: Instance[]}
+  private listed?: {version: number; value: Instance[]; byCluster: Map<string, Instance[]>}
   private readonly jobViews = new WeakMap<SimJobState, Job>()
   /** Nodes that are up and not held, in registration order; cleared when that set may change. */
   private usableCache?: LiveNode[]
@@ -469,10 +477,15 @@ export class SimWorld {
   /** Returns the live instances (optionally of one cluster), in launch order. Cached while nothing changes. */
   instances(cluster?: string): Instance[] {
     if (!this.listed || this.listed.version !== this.changes) {
-      this.listed = {version: this.changes, value: [...this.instancesById.values()].map((inst) => this.instanceView(inst))}
+      this.listed = {version: this.changes, value: [...this.instancesById.values()].map((inst) => this.instanceView(inst)), byCluster: new Map()}
     }
     if (cluster === undefined) return this.listed.value
-    return this.listed.value.filter((inst) => this.instancesById.get(inst.id)?.cluster === cluster)
+    let mine = this.listed.byCluster.get(cluster)
+    if (!mine) {
+      mine = this.listed.value.filter((inst) => this.instancesById.get(inst.id)?.cluster === cluster)
+      this.listed.byCluster.set(cluster, mine)
+    }
+    return mine
   }
 
   // ---------------------------------------------------------------- scheduler nodes
@@ -603,6 +616,11 @@ export class SimWorld {
       freeCores: s.slots,
       freeMem: s.memoryMiB ?? Number.POSITIVE_INFINITY,
       order: this.nodeOrder++,
+      mark: 0,
+      hypCores: 0,
+      hypMem: 0,
+      spareCores: 0,
+      spareMem: 0,
     }
     return node
   }
@@ -726,7 +744,7 @@ export class SimWorld {
     const scanned = Math.min(this.queue.length, this.s.backfillDepth)
     const started = new Set<SimJobState>()
     const sizes = new Map<string, number>()
-    let shadow: {time: number; spareCores: Map<LiveNode, number>; spareMem: Map<LiveNode, number>} | undefined
+    let shadow: number | undefined
     let sortedEnds: SimJobState[] | undefined
     for (let i = 0; i < scanned && totalFree > 0; i++) {
       const job = this.queue[i]
@@ -744,12 +762,11 @@ export class SimWorld {
         shadow = this.reserve(job, usable, sortedEnds)
         continue
       }
-      const shortEnough = now + (job.walltime ?? job.runTime) <= shadow.time
-      const spare = shadow
+      const shortEnough = now + (job.walltime ?? job.runTime) <= shadow
       const placement = place(job, usable, (node) =>
         shortEnough
           ? capacity(job, node.freeCores, node.freeMem)
-          : Math.min(capacity(job, node.freeCores, node.freeMem), capacity(job, spare.spareCores.get(node) ?? 0, spare.spareMem.get(node) ?? 0)),
+          : Math.min(capacity(job, node.freeCores, node.freeMem), capacity(job, node.spareCores, node.spareMem)),
       )
       if (!placement) continue
       this.start(job, placement)
@@ -757,8 +774,8 @@ export class SimWorld {
       if (!shortEnough)
         placement.nodes.forEach((node, k) => {
           const cores = placement.cores[k]
-          spare.spareCores.set(node, (spare.spareCores.get(node) ?? 0) - cores)
-          if (job.memoryMiBPerCore !== undefined) spare.spareMem.set(node, (spare.spareMem.get(node) ?? 0) - cores * job.memoryMiBPerCore)
+          node.spareCores -= cores
+          if (job.memoryMiBPerCore !== undefined) node.spareMem -= cores * job.memoryMiBPerCore
         })
       bounds()
     }
@@ -793,22 +810,22 @@ export class SimWorld {
   }
 
   /**
-   * Computes the head job's reservation: the earliest expected time it fits once running jobs end,
-   * and per node the capacity left over at that time beyond what the head job will use.
+   * Computes the head job's reservation: returns the earliest expected time it fits once running jobs
+   * end (undefined if never), and leaves in each usable node's spareCores/spareMem the capacity left
+   * at that time beyond what the head job will use.
    */
   private reserve(
     head: SimJobState,
     usable: LiveNode[],
     sortedEnds: SimJobState[],
-  ): {time: number; spareCores: Map<LiveNode, number>; spareMem: Map<LiveNode, number>} | undefined {
-    const usableSet = new Set(usable)
-    const hypCores = new Map<LiveNode, number>()
-    const hypMem = new Map<LiveNode, number>()
+  ): number | undefined {
+    const mark = ++this.reserveMark
     for (const node of usable) {
-      hypCores.set(node, node.freeCores)
-      hypMem.set(node, node.freeMem)
+      node.mark = mark
+      node.hypCores = node.freeCores
+      node.hypMem = node.freeMem
     }
-    const cap = (node: LiveNode): number => capacity(head, hypCores.get(node) ?? 0, hypMem.get(node) ?? 0)
+    const cap = (node: LiveNode): number => capacity(head, node.hypCores, node.hypMem)
     const single = !head.spread && head.perNode === undefined
     let i = 0
     while (i < sortedEnds.length) {
@@ -818,28 +835,26 @@ export class SimWorld {
         const job = sortedEnds[i]
         job.hosts?.forEach((host, k) => {
           const node = this.nodes.get(host)
-          if (!node || !usableSet.has(node)) return
+          if (!node || node.mark !== mark) return
           const cores = (job.hostCores as number[])[k]
-          hypCores.set(node, (hypCores.get(node) ?? 0) + cores)
-          if (job.memoryMiBPerCore !== undefined) hypMem.set(node, (hypMem.get(node) ?? 0) + cores * job.memoryMiBPerCore)
+          node.hypCores += cores
+          if (job.memoryMiBPerCore !== undefined) node.hypMem += cores * job.memoryMiBPerCore
           if (!single || (eligible(node.s.reservation, head) && cap(node) >= head.cores)) changedFits = true
         })
       }
       if (!changedFits) continue
       const placement = place(head, usable, cap)
       if (!placement) continue
-      const spareCores = new Map<LiveNode, number>()
-      const spareMem = new Map<LiveNode, number>()
       for (const node of usable) {
-        spareCores.set(node, hypCores.get(node) ?? 0)
-        spareMem.set(node, hypMem.get(node) ?? 0)
+        node.spareCores = node.hypCores
+        node.spareMem = node.hypMem
       }
       placement.nodes.forEach((node, k) => {
         const cores = placement.cores[k]
-        spareCores.set(node, (spareCores.get(node) ?? 0) - cores)
-        if (head.memoryMiBPerCore !== undefined) spareMem.set(node, (spareMem.get(node) ?? 0) - cores * head.memoryMiBPerCore)
+        node.spareCores -= cores
+        if (head.memoryMiBPerCore !== undefined) node.spareMem -= cores * head.memoryMiBPerCore
       })
-      return {time: Math.max(time, this.s.now), spareCores, spareMem}
+      return Math.max(time, this.s.now)
     }
     return undefined
   }
