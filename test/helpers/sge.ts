@@ -74,8 +74,12 @@ export async function startSge(): Promise<SgeHandle> {
     headSeconds,
     async submit(args) {
       const cmd = ['qsub', '-terse', '-w', 'n', '-o', '/dev/null', '-e', '/dev/null', ...args]
-      const result = await sh(['runuser', '-u', SUBMIT_USER, '--', 'env', `SGE_ROOT=${SGE_ENV.SGE_ROOT}`, `SGE_CELL=${SGE_ENV.SGE_CELL}`, ...cmd])
-      return result.stdout.trim().split('.')[0]
+      // With no exec host in any queue yet, qsub warns and exits 1 although it did submit the job.
+      const result = await sh(['runuser', '-u', SUBMIT_USER, '--', 'env', `SGE_ROOT=${SGE_ENV.SGE_ROOT}`, `SGE_CELL=${SGE_ENV.SGE_CELL}`, ...cmd], {reject: false})
+      const text = `${result.stdout}\n${result.stderr}`
+      const id = /^(\d+)(?:\.\S+)?\s*$/m.exec(result.stdout)?.[1] ?? /Your job(?:-array)? (\d+)/.exec(text)?.[1]
+      if (id === undefined) throw new Error(`qsub ${args.join(' ')} failed: ${text.trim()}`)
+      return id
     },
     async sge(argv) {
       const result = await sh(argv, {reject: false})
