@@ -337,6 +337,8 @@ export class SimWorld {
   private readonly running = new Set<SimJobState>()
   private nodeOrder = 0
   private reserveMark = 0
+  /** Bumped when an instance is launched, boots or is terminated. */
+  private instanceChanges = 0
   private dirty = false
   private changes = 0
   private observed?: {version: number; value: {nodes: SchedulerNode[]; jobs: Job[]}}
@@ -452,6 +454,7 @@ export class SimWorld {
       this.heap.push({t: inst.bootAt, kind: BOOT, instance: inst})
       out.push(this.instanceView(inst))
     })
+    this.instanceChanges++
     this.changed()
     return out
   }
@@ -470,14 +473,15 @@ export class SimWorld {
         this.usableCache = undefined
         this.killAll(node, 'terminated')
       }
+      this.instanceChanges++
       this.changed()
     }
   }
 
   /** Returns the live instances (optionally of one cluster), in launch order. Cached while nothing changes. */
   instances(cluster?: string): Instance[] {
-    if (!this.listed || this.listed.version !== this.changes) {
-      this.listed = {version: this.changes, value: [...this.instancesById.values()].map((inst) => this.instanceView(inst)), byCluster: new Map()}
+    if (!this.listed || this.listed.version !== this.instanceChanges) {
+      this.listed = {version: this.instanceChanges, value: [...this.instancesById.values()].map((inst) => this.instanceView(inst)), byCluster: new Map()}
     }
     if (cluster === undefined) return this.listed.value
     let mine = this.listed.byCluster.get(cluster)
@@ -672,6 +676,7 @@ export class SimWorld {
         node.view = undefined
         this.usableCache = undefined
       }
+      this.instanceChanges++
       this.changed(up)
     } else {
       const job = event.job as SimJobState

@@ -359,6 +359,7 @@ describe('SimWorld', () => {
       world.submit({id: 'b', cores: 1, runTime: 100})
       world.advanceTo(10)
       const first = world.observe()
+      const instances = world.instances('')
       const version = world.version
       world.advanceTo(50)
       expect(world.observe()).to.equal(first)
@@ -367,6 +368,10 @@ describe('SimWorld', () => {
       const second = world.observe()
       expect(second).to.not.equal(first)
       expect(second.jobs.map((j) => [j.id, j.state])).to.deep.equal([['b', 'running']])
+      // jobs changed, instances did not
+      expect(world.instances('')).to.equal(instances)
+      world.launch({resource: 'r1', names: ['n2'], cores: 1, memoryMiB: 0, bootTime: 5, bootFails: [false]})
+      expect(world.instances('').map((i) => i.name)).to.deep.equal(['n1', 'n2'])
     })
   })
 
