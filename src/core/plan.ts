@@ -16,7 +16,7 @@ import {allocateNames} from './naming.js'
 import {type Allowance, type Bin, fitsShape, Pool} from './packing.js'
 import type {PlanInput, PlanResult, SkippedNode, SkipReason, UnplacedJob} from './policy.js'
 import {REASONS} from './reasons.js'
-import {launchBlock, orderFor} from './resources.js'
+import {admits, launchBlock, orderFor} from './resources.js'
 import type {EngineState, ResourceMemory} from './state.js'
 
 const STATES: NodeState[] = ['starting', 'idle', 'busy', 'holding', 'held', 'deleting', 'error']
@@ -180,6 +180,10 @@ export function plan(input: PlanInput): PlanResult {
   // Scale-down and drains.
   const needed = new Set<string>()
   for (const pool of pools.values()) for (const n of pool.used) needed.add(n)
+  // A resource that admits a queued job it can hold keeps its idle workers: the scheduler will use
+  // them (or is holding them for the job at the head of the queue, as EASY backfilling does).
+  const wanted = new Set<string>()
+  for (const job of queued) for (const r of config.resources) if (!wanted.has(r.name) && admits(r, job) && fitsShape(job, pools.get(r.name)!.shape)) wanted.add(r.name)
   for (const w of workers) {
     if (w.state === 'deleting' || !w.resource) continue
     const r = config.resources.find((x) => x.name === w.resource)
@@ -217,6 +221,7 @@ export function plan(input: PlanInput): PlanResult {
     else if (!auto) skip('auto-off', REASONS['auto-off'])
     else if (mem?.frozen) skip('frozen', REASONS.frozen)
     else if (needed.has(w.name)) skip('needed-by-pending-job', REASONS['needed-by-pending-job'])
+    else if (wanted.has(r.name)) skip('needed-by-pending-job', `queued jobs that ${r.name} can run are waiting; the scheduler is expected to use ${w.name}`)
     else if (live(r.name) - removed(r.name) <= r.min) skip('at-min', `${r.name} has ${live(r.name) - removed(r.name)} worker(s), min is ${r.min}`)
     else {
       result.actions.push({kind: 'remove', node: w.name, resource: w.resource, instanceId: w.instance?.id, reason: 'idle-timeout', detail: `${w.name} idle for ${idleFor} s (max idle ${config.autoscale.maxIdle} s)`})

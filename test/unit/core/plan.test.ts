@@ -96,6 +96,17 @@ describe('plan(): scale-down', () => {
     expect(r.actions).to.deep.equal([])
     expect(r.skipped[0].reason).to.equal('needed-by-pending-job')
   })
+  it('keeps idle workers of a resource while jobs it can run are queued (EASY keeps them for the head job)', () => {
+    const snap = snapshot(T, [worker('c-a-001', 'a', T - 5000), worker('c-a-002', 'a', T - 5000, {slotsUsed: 8, jobs: ['3']})], [job('1', 24, {spread: true})])
+    const r = run(config([resource('a', {max: 2})]), snap, stateWith({'c-a-001': {state: 'idle', since: T - 9000}}))
+    expect(r.actions).to.deep.equal([])
+    expect(r.skipped[0]).to.include({node: 'c-a-001', reason: 'needed-by-pending-job'})
+  })
+  it('removes idle workers when the queued jobs cannot run on the resource', () => {
+    const snap = snapshot(T, [worker('c-a-001', 'a', T - 5000)], [job('1', 16), job('2', 4, {property: 'gpu'})])
+    const r = run(config([resource('a'), resource('g', {reservation: {property: 'gpu'}})]), snap, stateWith({'c-a-001': {state: 'idle', since: T - 9000}}))
+    expect(kinds(r.actions)).to.deep.equal(['launch:pending-jobs:gx1', 'remove:idle-timeout:c-a-001'])
+  })
   it('does no scale-down when the scheduler observation was partial', () => {
     const r = run(cfg, {...one, scheduler: {ok: true, partial: true}}, idle(T - 9000))
     expect(r.actions).to.deep.equal([])
