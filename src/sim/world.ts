@@ -369,9 +369,7 @@ export class SimWorld {
         this.queue.push(job)
       }
     }
-    this.running.clear()
-    for (const job of [...ends].sort((a, b) => (a.startAt as number) - (b.startAt as number) || a.seq - b.seq)) this.running.add(job)
-    ends.sort((a, b) => (a.startAt as number) + a.runTime - ((b.startAt as number) + b.runTime) || a.seq - b.seq)
+    // running jobs are saved in start order: pushing their ends in that order keeps ties as in an uninterrupted run
     for (const job of ends) this.heap.push({t: (job.startAt as number) + job.runTime, kind: END, job})
     this.queue.sort((a, b) => (queueBefore(a, b) ? -1 : queueBefore(b, a) ? 1 : 0))
     this.dirty = this.queue.length > 0
@@ -381,7 +379,8 @@ export class SimWorld {
   state(): WorldState {
     this.s.instances = [...this.instancesById.values()]
     this.s.nodes = [...this.nodes.values()].map((node) => node.s)
-    this.s.jobs = [...this.jobs.values()]
+    this.s.jobs = [...this.jobs.values()].filter((job) => job.startAt === undefined)
+    for (const job of this.running) this.s.jobs.push(job)
     return this.s
   }
 
@@ -412,7 +411,17 @@ export class SimWorld {
 
   /** Counts instances, nodes and jobs by state, for one-line summaries. */
   counts(): WorldCounts {
-    const counts: WorldCounts = {instances: this.instancesById.size, nodesUp: 0, nodesDown: 0, nodesError: 0, running: this.running.size, queued: this.queue.length, future: 0, done: this.s.done.id.length, killed: this.s.killed.length}
+    const counts: WorldCounts = {
+      instances: this.instancesById.size,
+      nodesUp: 0,
+      nodesDown: 0,
+      nodesError: 0,
+      running: this.running.size,
+      queued: this.queue.length,
+      future: 0,
+      done: this.s.done.id.length,
+      killed: this.s.killed.length,
+    }
     for (const node of this.nodes.values()) {
       if (node.s.status === 'up') counts.nodesUp++
       else if (node.s.status === 'down') counts.nodesDown++

@@ -386,10 +386,10 @@ describe('SimWorld', () => {
       for (let i = 0; i < 60; i++) {
         const r = world.random()
         draws.push(r)
-        world.submit({cores: 1 + Math.floor(r * 4), spread: r > 0.8, runTime: Math.floor(world.random() * 500), walltime: 600, submitAt: i * 40})
+        world.submit({cores: 1 + Math.floor(r * 4), spread: r > 0.8, runTime: 60 * Math.floor(world.random() * 8), walltime: 600, submitAt: 20 * Math.floor(i / 3)})
       }
       for (let t = 0; t <= 20_000; t += 60) {
-        if (split && t === 1200) world = new SimWorld(JSON.parse(JSON.stringify(world.state())) as WorldState)
+        if (split && (t === 120 || t === 300)) world = new SimWorld(JSON.parse(JSON.stringify(world.state())) as WorldState)
         world.advanceTo(t)
       }
       return {done: world.done, draws}
