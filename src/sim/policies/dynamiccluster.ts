@@ -98,6 +98,7 @@ export function createDynamicClusterPolicy(options: Partial<DynamicClusterOption
 
     const current = new Map<string, number>()
     for (const w of workers) if (w.resource) current.set(w.resource, (current.get(w.resource) ?? 0) + 1)
+    const removing = new Map<string, number>()
     const resources = config.resources
     const minOf = (name: string) => resources.find((r) => r.name === name)?.min ?? 0
 
@@ -107,10 +108,12 @@ export function createDynamicClusterPolicy(options: Partial<DynamicClusterOption
       } else if (w.state === 'error' && now - w.since > maxDown) {
         actions.push(removeOf(w, 'node-error-timeout', `${w.name} down for more than max_down_time ${maxDown} s`))
       } else if (w.state === 'idle' && !w.adminHold && now - w.since > maxIdle && w.resource) {
-        const n = current.get(w.resource) ?? 0
+        // Nodes being deleted still count in current_num (they stay in worker_nodes until gone),
+        // so a removal frees no room for allocation in the same pass.
+        const n = (current.get(w.resource) ?? 0) - (removing.get(w.resource) ?? 0)
         if (n > minOf(w.resource)) {
           actions.push(removeOf(w, 'idle-timeout', `${w.name} idle for ${now - w.since} s > max_idle_time ${maxIdle} s`))
-          current.set(w.resource, n - 1)
+          removing.set(w.resource, (removing.get(w.resource) ?? 0) + 1)
         }
       }
     }

@@ -134,6 +134,17 @@ describe('dynamiccluster policy', () => {
     expect(removed(d.pass(world(idle, [], 1601)))).to.have.length(1)
   })
 
+  it('a node removed this pass still counts against max when allocating (no launch in the same pass)', () => {
+    const idle: W[] = [{i: 1, launchedAt: 0, up: true}, {i: 2, launchedAt: 0, up: true}, {i: 3, launchedAt: 0, up: true}]
+    const d = new Driver(createDynamicClusterPolicy(), config(3))
+    const wide = [{cores: 24, spread: true}]
+    expect(launched(d.pass(world(idle, wide, 1000)))).to.equal(0)
+    const r = d.pass(world(idle, wide, 1700))
+    expect(removed(r)).to.have.length(3)
+    expect(launched(r)).to.equal(0)
+    expect(launched(d.pass(world([], wide, 1760)))).to.equal(3)
+  })
+
   it('can_fit refuses a job wider per node than a node', () => {
     expect(dcCanFit({id: 'j', state: 'queued', cores: 12, submittedAt: 0, hosts: []}, 8, 5, [])).to.equal(false)
     const p: number[] = [6]
