@@ -346,6 +346,8 @@ export class SimWorld {
   private readonly jobViews = new WeakMap<SimJobState, Job>()
   /** Nodes that are up and not held, in registration order; cleared when that set may change. */
   private usableCache?: LiveNode[]
+  /** All nodes in registration order; cleared when a node is added or removed. */
+  private nodeList?: LiveNode[]
 
   /** Builds a world from a saved state (or an empty one); the state object is used, not copied. */
   constructor(state: WorldState = emptyWorldState()) {
@@ -520,6 +522,7 @@ export class SimWorld {
     if (state.reservation === undefined) delete state.reservation
     this.nodes.set(spec.name, this.live(state))
     this.usableCache = undefined
+    this.nodeList = undefined
     this.changed(state.status === 'up')
   }
 
@@ -556,6 +559,7 @@ export class SimWorld {
     if (node.s.jobs.length > 0) throw new NodeBusyError(`node ${name} still runs job(s) ${node.s.jobs.join(', ')}`)
     this.nodes.delete(name)
     this.usableCache = undefined
+    this.nodeList = undefined
     this.changed()
   }
 
@@ -606,8 +610,12 @@ export class SimWorld {
   observe(): {nodes: SchedulerNode[]; jobs: Job[]} {
     this.advanceTo(this.s.now)
     if (this.observed && this.observed.version === this.changes) return this.observed.value
-    const nodes: SchedulerNode[] = []
-    for (const node of this.nodes.values()) nodes.push((node.view ??= this.nodeView(node)))
+    this.nodeList ??= [...this.nodes.values()]
+    const nodes = new Array<SchedulerNode>(this.nodeList.length)
+    for (let i = 0; i < nodes.length; i++) {
+      const node = this.nodeList[i]
+      nodes[i] = node.view ??= this.nodeView(node)
+    }
     const jobs: Job[] = []
     for (const job of this.running) jobs.push(this.jobView(job))
     for (const job of this.queue) jobs.push(this.jobView(job))
