@@ -1,7 +1,8 @@
 /**
  * Replays 36,000 synthetic jobs over one year of virtual time through SimWorld, calling
  * advanceTo() every 60 s (and observe() after each call, as `dcaas simulate` does), and prints
- * the wall-clock time. Run: npx tsx bench/sim-world.ts [nodes] [coresPerNode]
+ * the CPU and wall-clock time. Run: npx tsx bench/sim-world.ts [nodes] [coresPerNode]
+ * (NO_OBSERVE=1 skips the observe() calls).
  */
 import {SimWorld} from '../src/sim/world.js'
 import {nextRandom} from '../src/sim/rng.js'

@@ -375,6 +375,57 @@ describe('SimWorld', () => {
     })
   })
 
+  describe('invariants under a random workload', () => {
+    it('never over-commits cores or memory, keeps multi-node jobs on one resource, and finishes every job', () => {
+      const world = cluster([
+        {name: 'a1', slots: 8, memoryMiB: 16384, resource: 'A'},
+        {name: 'a2', slots: 8, memoryMiB: 16384, resource: 'A'},
+        {name: 'a3', slots: 8, memoryMiB: 16384, resource: 'A'},
+        {name: 'b1', slots: 4, memoryMiB: 4096, resource: 'B'},
+        {name: 'b2', slots: 4, memoryMiB: 4096, resource: 'B'},
+      ])
+      const resourceOf: Record<string, string> = {a1: 'A', a2: 'A', a3: 'A', b1: 'B', b2: 'B'}
+      const memoryOf: Record<string, number> = {a1: 16384, a2: 16384, a3: 16384, b1: 4096, b2: 4096}
+      for (let i = 0; i < 300; i++) {
+        const r = world.random()
+        const kind = Math.floor(world.random() * 3)
+        const cores = kind === 1 ? 4 * (1 + Math.floor(r * 2)) : 1 + Math.floor(r * 8)
+        world.submit({
+          cores,
+          perNode: kind === 1 ? 4 : undefined,
+          spread: kind === 2 ? true : undefined,
+          memoryMiBPerCore: world.random() < 0.4 ? 1024 : undefined,
+          runTime: 30 + Math.floor(world.random() * 600),
+          walltime: world.random() < 0.5 ? 900 : undefined,
+          submitAt: i * 15,
+        })
+      }
+      let checks = 0
+      for (let t = 0; t <= 100_000 && world.pendingJobs > 0; t += 30) {
+        world.advanceTo(t)
+        const {nodes, jobs} = world.observe()
+        const memUsed: Record<string, number> = {}
+        for (const job of jobs) {
+          if (job.state !== 'running') continue
+          expect(new Set(job.hosts.map((h) => resourceOf[h])).size, `job ${job.id} resources`).to.equal(1)
+          if (!job.spread && job.perNode === undefined) expect(job.hosts).to.have.length(1)
+          if (job.perNode !== undefined) expect(job.hosts).to.have.length(job.cores / job.perNode)
+        }
+        for (const job of world.state().jobs) {
+          job.hosts?.forEach((host, k) => (memUsed[host] = (memUsed[host] ?? 0) + (job.memoryMiBPerCore ?? 0) * (job.hostCores as number[])[k]))
+        }
+        for (const node of nodes) {
+          expect(node.slotsUsed, node.name).to.be.at.most(node.slots)
+          checks++
+        }
+        for (const [host, used] of Object.entries(memUsed)) expect(used, `${host} memory`).to.be.at.most(memoryOf[host])
+      }
+      expect(world.done.id).to.have.length(300)
+      expect(world.killed).to.deep.equal([])
+      expect(checks).to.be.greaterThan(100)
+    })
+  })
+
   describe('determinism and state', () => {
     /** Runs a pseudo-random workload; when `split`, saves and reloads the world through JSON half-way. */
     function replay(seed: number, split: boolean): {done: unknown; draws: number[]} {
