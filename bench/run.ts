@@ -84,7 +84,7 @@ function syntheticSnapshot(queued: number, nodeCount: number, resources: number)
 }
 
 const repeat = Number(process.env.BENCH_REPEAT ?? 5)
-const trace = process.env.BENCH_TRACE ?? '/work/shared/traces/OSC-Clust-2000-3.1-cln.swf.gz'
+const trace = process.env.BENCH_TRACE ?? fileURLToPath(new URL('../../shared/traces/OSC-Clust-2000-3.1-cln.swf.gz', import.meta.url))
 const QUEUES = [1_000, 10_000, 100_000]
 
 /** One measured case, as a child process prints it. */

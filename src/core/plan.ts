@@ -42,7 +42,10 @@ export function plan(input: PlanInput): PlanResult {
 
   noteBoots(workers, state, next)
   const byResource = groupByResource(workers)
-  const live = (resource: string) => (byResource.get(resource) ?? []).filter((w) => w.state !== 'deleting').length
+  const liveCounts = new Map<string, number>()
+  for (const [name, list] of byResource) liveCounts.set(name, list.filter((w) => w.state !== 'deleting').length)
+  const live = (resource: string) => liveCounts.get(resource) ?? 0
+  const resourceByName = new Map(config.resources.map((r) => [r.name, r]))
   const removing = new Map<string, number>()
   const removed = (resource: string | undefined) => (resource ? (removing.get(resource) ?? 0) : 0)
   const gone = new Set<string>()
@@ -53,7 +56,7 @@ export function plan(input: PlanInput): PlanResult {
 
   // Healing.
   for (const w of workers) {
-    const cfg = w.resource ? config.resources.find((r) => r.name === w.resource) : undefined
+    const cfg = w.resource ? resourceByName.get(w.resource) : undefined
     if (w.state === 'deleting') {
       if (canShrink) {
         result.actions.push({kind: 'remove', node: w.name, resource: w.resource, instanceId: w.instance?.id, reason: 'resume-deleting', detail: `removal of ${w.name} started at ${w.since} did not finish; finishing it`})
@@ -122,6 +125,13 @@ export function plan(input: PlanInput): PlanResult {
   const queued = snapshot.jobs.filter((j) => j.state === 'queued').sort(byDecreasingSize)
   const blocks = new Map(config.resources.map((r) => [r.name, auto ? launchBlock(next.resources[r.name], now) : {reason: 'auto-off' as const, detail: REASONS['auto-off']}]))
   const nodeCount = (name: string) => live(name) + (pools.get(name)?.newCount ?? 0)
+  // Reasons are shared objects: with 100,000 queued jobs, building one per job and resource dominated the pass.
+  const reasonCache = new Map<string, SkipReason>()
+  const cachedReason = (key: string, make: () => SkipReason) => {
+    let r = reasonCache.get(key)
+    if (!r) reasonCache.set(key, (r = make()))
+    return r
+  }
   for (const job of queued) {
     const candidates = orderFor(job, config.resources, nodeCount)
     if (candidates.length === 0) {
@@ -135,11 +145,12 @@ export function plan(input: PlanInput): PlanResult {
       const pool = pools.get(r.name)!
       const block = blocks.get(r.name)
       if (!fitsShape(job, pool.shape)) {
-        reasons.push({resource: r.name, reason: 'no-fit', detail: `needs ${describeJob(job)}; a worker has ${pool.shape.cores} cores, ${pool.shape.memoryMiB} MiB`})
+        const what = describeJob(job)
+        reasons.push(cachedReason(`${r.name}\0no-fit\0${what}`, () => ({resource: r.name, reason: 'no-fit', detail: `needs ${what}; a worker has ${pool.shape.cores} cores, ${pool.shape.memoryMiB} MiB`})))
         continue
       }
       if (block || !canLaunch) {
-        reasons.push({resource: r.name, ...(block ?? {reason: 'observation-failed' as const, detail: 'cloud observation partial'})})
+        reasons.push(cachedReason(`${r.name}\0block`, () => ({resource: r.name, ...(block ?? {reason: 'observation-failed' as const, detail: 'cloud observation partial'})})))
         continue
       }
       const failure = pool.placeWithNew(job, allowance)
@@ -147,7 +158,7 @@ export function plan(input: PlanInput): PlanResult {
         placed = true
         break
       }
-      reasons.push({resource: r.name, reason: failure, detail: failure === 'cluster-max-reached' ? `cluster max ${config.autoscale.maxNodes} nodes` : `max ${r.max} nodes`})
+      reasons.push(cachedReason(`${r.name}\0${failure}`, () => ({resource: r.name, reason: failure, detail: failure === 'cluster-max-reached' ? `cluster max ${config.autoscale.maxNodes} nodes` : `max ${r.max} nodes`})))
     }
     if (!placed) result.unplaced.push(unplacedJob(job, reasons))
   }
@@ -186,7 +197,7 @@ export function plan(input: PlanInput): PlanResult {
   for (const job of queued) for (const r of config.resources) if (!wanted.has(r.name) && admits(r, job) && fitsShape(job, pools.get(r.name)!.shape)) wanted.add(r.name)
   for (const w of workers) {
     if (w.state === 'deleting' || !w.resource) continue
-    const r = config.resources.find((x) => x.name === w.resource)
+    const r = resourceByName.get(w.resource)
     const mem = next.resources[w.resource]
     if (!r) continue
     if (next.nodes[w.name]?.drain !== undefined) {
