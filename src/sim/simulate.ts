@@ -17,6 +17,7 @@ import {act} from '../engine/act.js'
 import type {Backends} from '../engine/backends.js'
 import {observe} from '../engine/observe.js'
 import type {Scheduler} from '../scheduler/scheduler.js'
+import {SimScheduler} from '../scheduler/sim.js'
 import {computeMetrics, type InstanceSpan, type JobRecord, type PolicyMetrics} from './metrics.js'
 import {createPolicy, type PolicyName} from './policies/index.js'
 import {lifecycleWake, type SimPolicy} from './policies/common.js'
@@ -119,15 +120,7 @@ class WorldBackends implements Backends {
         return shapeOf(resource)
       },
     }
-    this.scheduler = {
-      kind: 'sim',
-      observe: async () => world.observe(),
-      addNode: async (node) => world.addNode({name: node.name, slots: node.slots, memoryMiB: node.memoryMiB, reservation: node.reservation}),
-      holdNode: async (name) => world.holdNode(name),
-      releaseNode: async (name) => world.releaseNode(name),
-      vacateNode: async (name) => world.vacateNode(name),
-      removeNode: async (name) => world.removeNode(name),
-    }
+    this.scheduler = new SimScheduler(world)
   }
 
   cloudFor(): CloudProvider {
