@@ -154,7 +154,7 @@ export class SgeScheduler implements Scheduler {
   /** Force-deletes (`qdel -f`) every job and array task running on the host. */
   async vacateNode(name: string): Promise<void> {
     const host = checkHostName(name)
-    const jobs = await this.jobsOn(host)
+    const jobs = (await this.jobsOn(host))?.filter((id) => /^\d+(\.\d+)?$/.test(id))
     if (jobs === undefined || jobs.length === 0) return
     await this.change(['qdel', '-f', ...jobs], /does not exist/)
   }
@@ -229,7 +229,14 @@ export class SgeScheduler implements Scheduler {
       throw new SchedulerUnavailableError(`qhost -h ${host} failed: ${(result.stderr || result.stdout).trim()}`)
     }
     const found = parseQhostXml(result.stdout).find((h) => h.name === host)
-    return found ? [...new Set(found.jobs.map((j) => j.id))] : []
+    const ids = new Set(found ? found.jobs.map((j) => j.id) : [])
+    // qhost -j can miss a job still being transferred; qstat and the used-slot count do not.
+    for (const entry of parseQstatXml(await this.read(['qstat', '-u', '*', '-xml', '-r', '-s', 'rs']))) {
+      if (entry.host === host) ids.add(entry.tasks ? `${entry.number}.${entry.tasks}` : entry.number)
+    }
+    const used = found ? found.queues.reduce((sum, q) => sum + q.slotsUsed, 0) : 0
+    if (ids.size === 0 && used > 0) ids.add(`(${used} slot(s) in use)`)
+    return found || ids.size > 0 ? [...ids] : []
   }
 
   private async peRule(pe: string): Promise<AllocationRule | undefined> {
