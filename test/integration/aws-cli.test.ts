@@ -1,41 +1,34 @@
 /**
- * The built CLI as a process (`node bin/run.js …`) with the sim scheduler and an aws resource whose
- * endpoint is moto_server: scale add, status, scale remove, autoscale. The CLI is compiled into a
- * private directory so the shared dist/ is never touched.
+ * The built CLI as a process (`node bin/run.js …`, built by `npm test` before the tests) with the
+ * sim scheduler and an aws resource whose endpoint is moto_server: scale add, status, scale
+ * remove, autoscale.
  */
 import {expect} from 'chai'
-import {execFile} from 'node:child_process'
-import {cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
-import {join, resolve} from 'node:path'
-import {promisify} from 'node:util'
+import {join} from 'node:path'
 import {DescribeImagesCommand, DescribeInstancesCommand, EC2Client} from '@aws-sdk/client-ec2'
+import {requireBuild, runCliJson} from '../helpers/cli.js'
 import {MOTO_ENV, startMoto, useMotoEnv, type Moto} from '../helpers/moto.js'
-
-const run = promisify(execFile)
-const root = resolve(import.meta.dirname, '../..')
 
 describe('dcaas CLI with an aws resource against moto_server', function () {
   this.timeout(120_000)
   let moto: Moto
   let restoreEnv: () => void
   let direct: EC2Client
-  let cli: string
+  let work: string
   let configPath: string
 
   before(async () => {
+    requireBuild()
     restoreEnv = useMotoEnv()
-    cli = mkdtempSync(join(tmpdir(), 'dcaas-aws-cli-'))
-    const [started] = await Promise.all([startMoto(), run('npx', ['tsc', '-p', join(root, 'tsconfig.json'), '--outDir', join(cli, 'dist')], {cwd: root})])
-    moto = started
-    cpSync(join(root, 'package.json'), join(cli, 'package.json'))
-    cpSync(join(root, 'bin'), join(cli, 'bin'), {recursive: true})
-    symlinkSync(join(root, 'node_modules'), join(cli, 'node_modules'))
+    work = mkdtempSync(join(tmpdir(), 'dcaas-aws-cli-'))
+    moto = await startMoto()
     direct = new EC2Client({region: 'us-east-1', endpoint: moto.endpoint})
     const imageId = (await direct.send(new DescribeImagesCommand({Owners: ['amazon']}))).Images![0]!.ImageId!
-    const stateDir = join(cli, 'state')
+    const stateDir = join(work, 'state')
     mkdirSync(stateDir)
-    configPath = join(cli, 'dcaas.yaml')
+    configPath = join(work, 'dcaas.yaml')
     writeFileSync(
       configPath,
       [
@@ -63,12 +56,11 @@ describe('dcaas CLI with an aws resource against moto_server', function () {
     direct?.destroy()
     await moto?.stop()
     restoreEnv?.()
-    if (cli) rmSync(cli, {recursive: true, force: true})
+    if (work) rmSync(work, {recursive: true, force: true})
   })
 
   async function dcaas(...args: string[]): Promise<any> {
-    const {stdout} = await run('node', [join(cli, 'bin', 'run.js'), ...args, '--config', configPath, '--json'], {env: {...process.env, ...MOTO_ENV}})
-    return JSON.parse(stdout)
+    return runCliJson([...args, '--config', configPath], {env: MOTO_ENV})
   }
 
   async function live(): Promise<{id: string; name?: string}[]> {
