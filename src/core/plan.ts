@@ -16,7 +16,7 @@ import {allocateNames} from './naming.js'
 import {type Allowance, type Bin, fitsShape, Pool} from './packing.js'
 import type {PlanInput, PlanResult, SkippedNode, SkipReason, UnplacedJob} from './policy.js'
 import {REASONS} from './reasons.js'
-import {admits, launchBlock, orderFor} from './resources.js'
+import {launchBlock, orderFor} from './resources.js'
 import type {EngineState, ResourceMemory} from './state.js'
 
 const STATES: NodeState[] = ['starting', 'idle', 'busy', 'holding', 'held', 'deleting', 'error']
@@ -114,7 +114,10 @@ export function plan(input: PlanInput): PlanResult {
     const bins: Bin[] = []
     const draining = next.resources[r.name]?.draining !== undefined
     for (const w of byResource.get(r.name) ?? []) {
-      if (draining || gone.has(w.name) || w.adminHold || !['idle', 'busy', 'starting'].includes(w.state) || !w.instance) continue
+      // Capacity for queued jobs: idle and starting workers. Free slots of busy workers are not
+      // counted: a job queued while they are free is one the scheduler declined to put there
+      // (kept for a larger job, memory short) or will put there within a scheduling cycle.
+      if (draining || gone.has(w.name) || w.adminHold || !['idle', 'starting'].includes(w.state) || !w.instance) continue
       const cores = w.node ? Math.max(0, w.node.slots - w.node.slotsUsed) : shape.cores
       const total = w.node?.slots || shape.cores
       bins.push({node: w.name, freeCores: cores, freeMem: Math.floor((shape.memoryMiB * cores) / Math.max(1, total))})
@@ -191,10 +194,6 @@ export function plan(input: PlanInput): PlanResult {
   // Scale-down and drains.
   const needed = new Set<string>()
   for (const pool of pools.values()) for (const n of pool.used) needed.add(n)
-  // A resource that admits a queued job it can hold keeps its idle workers: the scheduler will use
-  // them (or is holding them for the job at the head of the queue, as EASY backfilling does).
-  const wanted = new Set<string>()
-  for (const job of queued) for (const r of config.resources) if (!wanted.has(r.name) && admits(r, job) && fitsShape(job, pools.get(r.name)!.shape)) wanted.add(r.name)
   for (const w of workers) {
     if (w.state === 'deleting' || !w.resource) continue
     const r = resourceByName.get(w.resource)
@@ -232,7 +231,6 @@ export function plan(input: PlanInput): PlanResult {
     else if (!auto) skip('auto-off', REASONS['auto-off'])
     else if (mem?.frozen) skip('frozen', REASONS.frozen)
     else if (needed.has(w.name)) skip('needed-by-pending-job', REASONS['needed-by-pending-job'])
-    else if (wanted.has(r.name)) skip('needed-by-pending-job', `queued jobs that ${r.name} can run are waiting; the scheduler is expected to use ${w.name}`)
     else if (live(r.name) - removed(r.name) <= r.min) skip('at-min', `${r.name} has ${live(r.name) - removed(r.name)} worker(s), min is ${r.min}`)
     else {
       result.actions.push({kind: 'remove', node: w.name, resource: w.resource, instanceId: w.instance?.id, reason: 'idle-timeout', detail: `${w.name} idle for ${idleFor} s (max idle ${config.autoscale.maxIdle} s)`})
