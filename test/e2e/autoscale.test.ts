@@ -66,9 +66,9 @@ describe('e2e: dcaas autoscale on the simulated backend', function () {
   it('plans offline from `status --json` with --dry-run --snapshot, with reasons, and changes nothing', async () => {
     const {dir, run, json} = fresh()
     // 5 jobs x 4 cores + 1 x 2 cores = 22 cores: three 8-core workers; a 16-core job never fits one.
-    expect((await run('sim', 'submit', '--count', '5', '--cores', '4', '--runtime', '10m')).exitCode).to.equal(0)
-    expect((await run('sim', 'submit', '--cores', '2', '--runtime', '10m')).exitCode).to.equal(0)
-    expect((await run('sim', 'submit', '--cores', '16', '--runtime', '10m')).exitCode).to.equal(0)
+    const jobs = join(dir.path, 'jobs.yaml')
+    writeFileSync(jobs, ['- {cores: 4, count: 5, runtime: 10m}', '- {cores: 2, runtime: 10m}', '- {cores: 16, runtime: 10m}', ''].join('\n'))
+    expect((await run('sim', 'submit', '--file', jobs)).exitCode).to.equal(0)
     const snap = await run('status', '--json')
     expect(snap.exitCode, snap.stderr).to.equal(0)
     const before = JSON.parse(snap.stdout) as Status
