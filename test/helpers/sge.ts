@@ -20,6 +20,9 @@ export const SUBMIT_USER = 'dcaastest'
 const MARK = '# dcaas-test-sge'
 /** Prefix of every netns exec host this helper creates (leftovers of a killed run are swept). */
 export const HOST_PREFIX = 'dcsg'
+/** Netns host on subnet 169.254.N.0/30 uses supplementary group ids GID_BASE + N × GIDS_PER_HOST onwards. */
+const GID_BASE = 30000
+const GIDS_PER_HOST = 20
 
 const HEAD_SCRIPT = fileURLToPath(new URL('../../templates/sge/head.sh', import.meta.url))
 const WORKER_SCRIPT = fileURLToPath(new URL('../../templates/sge/worker.sh', import.meta.url))
@@ -138,6 +141,7 @@ async function deregister(name: string): Promise<void> {
   for (const group of groups) await sh(['qconf', '-dattr', 'hostgroup', 'hostlist', name, group], {reject: false})
   await sh(['qconf', '-de', name], {reject: false})
   await sh(['qconf', '-dh', name], {reject: false})
+  await dropLocalConf(name)
 }
 
 async function jobsOn(name: string): Promise<string[]> {
@@ -180,7 +184,33 @@ export async function addNetnsHost(name: string, master: string): Promise<NetnsH
   await sh(['ip', 'netns', 'exec', name, 'ip', 'link', 'set', 'lo', 'up'])
   await mkdir(`/etc/netns/${name}`, {recursive: true})
   await writeFile(`/etc/netns/${name}/hosts`, `127.0.0.1 localhost\n${outside} ${master}\n${inside} ${name}\n`)
+  await setGidRange(name, n)
   return {name, address: inside}
+}
+
+/**
+ * Gives the host's execd its own supplementary group ids (a local configuration). Namespaces
+ * share one kernel, and an execd kills every process of a job's group id when the job ends
+ * (ENABLE_ADDGRP_KILL, on by default): with the global gid_range, the first job of each host
+ * got the same id, and a job ending on one host SIGKILLed the job running on another.
+ */
+async function setGidRange(name: string, subnet: number): Promise<void> {
+  const first = GID_BASE + subnet * GIDS_PER_HOST
+  const dir = `/tmp/dcaas-sgeconf-${randomBytes(4).toString('hex')}`
+  await mkdir(dir)
+  try {
+    await writeFile(`${dir}/${name}`, `gid_range ${first}-${first + GIDS_PER_HOST - 1}\n`)
+    await dropLocalConf(name)
+    await sh(['qconf', '-Aconf', `${dir}/${name}`])
+  } finally {
+    await rm(dir, {recursive: true, force: true})
+  }
+}
+
+/** Deletes the host's local configuration, if it has one (qmaster logs an error for a missing one). */
+async function dropLocalConf(name: string): Promise<void> {
+  const list = (await sh(['qconf', '-sconfl'], {reject: false})).stdout.split('\n').map((l) => l.trim())
+  if (list.includes(name)) await sh(['qconf', '-dconf', name], {reject: false})
 }
 
 /** Starts sge_execd inside the namespace with the host name NAME, through templates/sge/worker.sh. */
@@ -202,7 +232,7 @@ export async function waitForExecd(name: string, timeoutSeconds = 60): Promise<n
   throw new Error(`sge_execd on ${name} did not report within ${timeoutSeconds} s`)
 }
 
-/** Kills the namespace's processes (sge_execd and its jobs), deletes the namespace, its files and host lines. */
+/** Kills the namespace's processes (sge_execd and its jobs), deletes the namespace, its local SGE configuration, its files and host lines. */
 export async function removeNetnsHost(name: string): Promise<void> {
   const pids = (await sh(['ip', 'netns', 'pids', name], {reject: false})).stdout.split('\n').filter(Boolean)
   for (const pid of pids) {
@@ -213,6 +243,7 @@ export async function removeNetnsHost(name: string): Promise<void> {
     }
   }
   await sh(['ip', 'netns', 'del', name], {reject: false})
+  await dropLocalConf(name)
   await rm(`/etc/netns/${name}`, {recursive: true, force: true})
   await rm(`/var/spool/gridengine/execd/${name}`, {recursive: true, force: true})
   await removeHostsLines((line) => line.split(/\s+/)[1] === name)

@@ -46,10 +46,16 @@ describe('dcaas autoscaling a real SGE with netns workers', function () {
     const ids = [await sge.submit(['-b', 'y', 'sleep', '8']), await sge.submit(['-b', 'y', 'sleep', '8']), await sge.submit(['-b', 'y', '-pe', 'smp', '2', 'sleep', '8'])]
     const ranOn = new Map<string, string[]>()
     const failed: string[] = []
+    // Timeline of every pass (actions, outcomes, node states), shown when an assertion fails.
+    const log: string[] = []
+    const stamp = () => new Date().toISOString().slice(11, 23)
     const end = Date.now() + 200_000
     let done = false
     while (Date.now() < end) {
       const report = await runPass(cfg, backends, store)
+      log.push(`${stamp()} pass t=${report.time} nodes: ${report.snapshot.nodes.map((n) => `${n.name}[${n.status}${n.held ? ',held' : ''} ${n.slotsUsed}/${n.slots} jobs=${n.jobs.join('+')} ${n.rawState ?? ''}]`).join(' ') || '-'}; jobs: ${report.snapshot.jobs.map((j) => `${j.id}:${j.state}@${j.hosts.join('+')}`).join(' ') || '-'}`)
+      for (const a of report.plan.actions) log.push(`${stamp()}   plan ${a.kind} ${'node' in a ? (a.node ?? '') : ''} ${a.reason}: ${a.detail}`)
+      for (const o of report.outcomes) log.push(`${stamp()}   ${o.status} ${o.action.kind} ${'node' in o.action ? (o.action.node ?? '') : ''}${o.error ? `: ${o.error}` : ''}`)
       for (const job of report.snapshot.jobs) if (job.state === 'running') ranOn.set(job.id, job.hosts)
       for (const o of report.outcomes) if (o.status === 'failed') failed.push(`${o.action.kind}: ${o.error}`)
       const queued = report.snapshot.jobs.filter((j) => ids.includes(j.id)).length
@@ -59,14 +65,16 @@ describe('dcaas autoscaling a real SGE with netns workers', function () {
       }
       await new Promise((r) => setTimeout(r, 2000))
     }
-    expect(failed, failed.join('\n')).to.deep.equal([])
-    expect(done, `launched ${cloud.launched.join(',')}, terminated ${cloud.terminated.join(',')}`).to.equal(true)
+    const timeline = log.join('\n')
+    expect(failed, `${failed.join('\n')}\n${timeline}`).to.deep.equal([])
+    expect(done, `launched ${cloud.launched.join(',')}, terminated ${cloud.terminated.join(',')}\n${timeline}`).to.equal(true)
     expect(cloud.launched.length).to.be.within(1, 2)
     expect([...cloud.terminated].sort()).to.deep.equal([...cloud.launched].sort())
     for (const id of ids) {
       const acct = await execa('qacct', ['-j', id], {env: {...process.env, ...SGE_ENV}, reject: false})
-      expect(acct.stdout, `qacct -j ${id}`).to.match(/^failed\s+0\s*$/m)
-      expect(acct.stdout, `qacct -j ${id}`).to.match(/^exit_status\s+0\s*$/m)
+      const record = `qacct -j ${id}:\n${acct.stdout}${acct.stderr}\n${timeline}`
+      expect(acct.stdout, record).to.match(/^failed\s+0\s*$/m)
+      expect(acct.stdout, record).to.match(/^exit_status\s+0\s*$/m)
       // Where it ran, from accounting (a short job may start and end between two passes).
       const host = /^hostname\s+(\S+)/m.exec(acct.stdout)?.[1]
       expect(cloud.launched, `job ${id} ran on ${host}`).to.include(host)
