@@ -35,7 +35,10 @@ export interface RemoveAction extends ActionBase {
   node: string
   resource?: string
   instanceId?: string
-  /** Kill the node's jobs first (admin `--vacate` only; the planner never sets it). */
+  /**
+   * Kill the node's jobs first: set by an admin's `--vacate`, and by the planner only for a node
+   * down or in error past max down time (its jobs are lost already; they are named in the detail).
+   */
   vacate?: boolean
 }
 

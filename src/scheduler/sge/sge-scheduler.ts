@@ -256,7 +256,10 @@ export class SgeScheduler implements Scheduler {
     const result = await this.sge(['qconf', '-se', host])
     if (result.exitCode === 0) return parseConf(result.stdout).hostname === host || result.stdout.includes(host)
     const text = result.stdout + result.stderr
-    if (/not an execution host|can't resolve|does not exist/i.test(text)) return false
+    if (/can't resolve|cannot resolve/i.test(text))
+      // Treating this as "not registered" would leave a stale exec host behind: say so and let the next pass retry.
+      throw new SchedulerError(`${host} does not resolve on the scheduler host, so SGE cannot look it up or deregister it: add it to /etc/hosts or DNS there (${text.trim()})`)
+    if (/not an execution host|does not exist/i.test(text)) return false
     throw new SchedulerError(`qconf -se ${host} failed: ${text.trim()}`)
   }
 
