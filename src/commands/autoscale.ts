@@ -37,26 +37,27 @@ export default class Autoscale extends BaseCommand {
     const loaded = await this.loadConfig(flags.config)
     const snapshot = flags.snapshot ? await readSnapshot(flags.snapshot) : undefined
     const progress = this.jsonEnabled() ? undefined : (line: string) => process.stderr.write(`  … ${line}\n`)
-    return withSession(loaded, async ({config, backends, store}) => {
-      const once = () => runPass(config, backends, store, {dryRun: flags['dry-run'], snapshot, progress})
-      if (!flags.watch) {
-        const report = await once()
-        if (!this.jsonEnabled()) this.log(renderPass(report))
-        if (report.outcomes.some((o) => o.status === 'failed')) process.exitCode = EXIT.PARTIAL
-        return report
-      }
-      const interval = flags.interval ? Number(flags.interval) : config.autoscale.interval
-      if (!Number.isFinite(interval) || interval <= 0) throw new DcaasError(`--interval: expected a number of seconds > 0, got ${flags.interval}`, EXIT.USAGE)
-      const control = watchControl()
-      const pass = () => runPass(config, backends, store, {dryRun: flags['dry-run'], progress, stopping: control.stopping})
-      // With --json each pass is printed as one JSON line as it ends; the final value counts the passes.
-      const passes = await watch(pass, interval, control, (r) => {
-        if (r instanceof Error) this.logToStderr(`pass failed: ${r.message}`)
-        else this.log(this.jsonEnabled() ? JSON.stringify(r) : renderPass(r))
-      })
-      if (!this.jsonEnabled()) this.log(`Stopped after ${passes} pass(es).`)
-      return {passes}
+    const dryRun = flags['dry-run'] || snapshot !== undefined
+    // One session per pass: the pass lock is taken before the backends are opened, and nothing
+    // (such as the simulated world's file) stays locked between passes of --watch.
+    const once = (stopping?: () => boolean) =>
+      withSession(loaded, ({config, backends, store}) => runPass(config, backends, store, {dryRun, snapshot, progress, stopping}), {lock: !dryRun})
+    if (!flags.watch) {
+      const report = await once()
+      if (!this.jsonEnabled()) this.log(renderPass(report))
+      if (report.outcomes.some((o) => o.status === 'failed')) process.exitCode = EXIT.PARTIAL
+      return report
+    }
+    const interval = flags.interval ? Number(flags.interval) : loaded.config.autoscale.interval
+    if (!Number.isFinite(interval) || interval <= 0) throw new DcaasError(`--interval: expected a number of seconds > 0, got ${flags.interval}`, EXIT.USAGE)
+    const control = watchControl()
+    // With --json each pass is printed as one JSON line as it ends; the final value counts the passes.
+    const passes = await watch(() => once(control.stopping), interval, control, (r) => {
+      if (r instanceof Error) this.logToStderr(`pass failed: ${r.message}`)
+      else this.log(this.jsonEnabled() ? JSON.stringify(r) : renderPass(r))
     })
+    if (!this.jsonEnabled()) this.log(`Stopped after ${passes} pass(es).`)
+    return {passes}
   }
 }
 

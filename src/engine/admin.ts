@@ -28,14 +28,20 @@ interface Ctx {
   progress?: ProgressSink
 }
 
-/** Runs fn under the pass lock with the loaded state, then saves the state. */
+/**
+ * Runs fn under the pass lock with the loaded state, then saves the state — also when fn throws
+ * after recording intent (e.g. `scale remove` of a busy node refuses, but its node stays marked
+ * to be removed once empty).
+ */
 async function locked<T>(ctx: Ctx, fn: (state: EngineState) => Promise<T>): Promise<T> {
   const release = await ctx.store.lock()
   try {
     const state = await ctx.store.load()
-    const result = await fn(state)
-    await ctx.store.save(state)
-    return result
+    try {
+      return await fn(state)
+    } finally {
+      await ctx.store.save(state)
+    }
   } finally {
     await release()
   }

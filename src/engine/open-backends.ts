@@ -5,7 +5,6 @@
  */
 import type {Config} from '../config/types.js'
 import type {CloudProvider} from '../cloud/provider.js'
-import {AwsCloud, awsAccountKey} from '../cloud/aws.js'
 import {SimCloud} from '../cloud/sim.js'
 import {createRunner} from '../exec/index.js'
 import {DcaasError, EXIT} from '../errors.js'
@@ -50,6 +49,8 @@ export async function openBackends(config: Config): Promise<Backends> {
           make = () => new SimCloud(sim!.world)
           break
         case 'aws': {
+          // Loaded only when a resource uses AWS: the SDK costs ~1 s of start-up.
+          const {AwsCloud, awsAccountKey} = await import('../cloud/aws.js')
           const account = {region: r.cloud.region, profile: r.cloud.profile, endpoint: r.cloud.endpoint}
           key = `aws:${awsAccountKey(account)}`
           make = () => new AwsCloud(account)

@@ -13,12 +13,22 @@ export interface Session extends LoadedConfig {
   store: StateStore
 }
 
-/** Opens the backends and the state store of a loaded config, runs fn, and always closes the backends. */
-export async function withSession<T>(loaded: LoadedConfig, fn: (session: Session) => Promise<T>): Promise<T> {
-  const backends = await openBackends(loaded.config)
+/**
+ * Opens the state store and the backends of a loaded config, runs fn, and always closes them.
+ * With `lock`, the pass lock is taken first — before the backends are opened — so that of two
+ * commands that change the cluster, the second exits at once (code 7) instead of queueing.
+ */
+export async function withSession<T>(loaded: LoadedConfig, fn: (session: Session) => Promise<T>, options: {lock?: boolean} = {}): Promise<T> {
+  const store = openStateStore(loaded.config.stateDir)
+  const release = options.lock ? await store.lock() : undefined
   try {
-    return await fn({...loaded, backends, store: openStateStore(loaded.config.stateDir)})
+    const backends = await openBackends(loaded.config)
+    try {
+      return await fn({...loaded, backends, store})
+    } finally {
+      await backends.close()
+    }
   } finally {
-    await backends.close()
+    await release?.()
   }
 }

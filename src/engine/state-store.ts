@@ -136,11 +136,30 @@ export class StateStore implements EngineStore {
     }
   }
 
+  private held = 0
+  private releaseHeld?: () => Promise<void>
+
   /**
-   * Takes the pass lock or fails at once with exit code 7 when another pass holds it.
-   * Returns the function that releases it. A lock left by a killed process goes stale after 30 s.
+   * Takes the pass lock or fails at once with exit code 7 when another process holds it.
+   * Returns the function that releases it. Re-entrant within this store (a command that locks
+   * before opening its backends can run a pass that locks again). A lock left by a killed
+   * process goes stale after 30 s.
    */
   async lock(): Promise<() => Promise<void>> {
+    if (this.held > 0) {
+      this.held++
+      return async () => this.unlock()
+    }
+    this.releaseHeld = await this.acquire()
+    this.held = 1
+    return async () => this.unlock()
+  }
+
+  private async unlock(): Promise<void> {
+    if (--this.held === 0) await this.releaseHeld?.()
+  }
+
+  private async acquire(): Promise<() => Promise<void>> {
     await mkdir(this.dir, {recursive: true})
     const handle = await open(this.lockPath, 'a')
     await handle.close()

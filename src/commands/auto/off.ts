@@ -10,7 +10,7 @@ export default class AutoOff extends BaseCommand {
   public async run(): Promise<AdminResult> {
     const {flags} = await this.parse(AutoOff)
     const loaded = await this.loadConfig(flags.config)
-    const result = await withSession(loaded, (s) => setAuto(s, false))
+    const result = await withSession(loaded, (s) => setAuto(s, false), {lock: true})
     if (!this.jsonEnabled()) for (const m of result.messages) this.log(m)
     return result
   }

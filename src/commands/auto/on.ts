@@ -10,7 +10,7 @@ export default class AutoOn extends BaseCommand {
   public async run(): Promise<AdminResult> {
     const {flags} = await this.parse(AutoOn)
     const loaded = await this.loadConfig(flags.config)
-    const result = await withSession(loaded, (s) => setAuto(s, true))
+    const result = await withSession(loaded, (s) => setAuto(s, true), {lock: true})
     if (!this.jsonEnabled()) for (const m of result.messages) this.log(m)
     return result
   }

@@ -13,7 +13,7 @@ export default class NodeDelete extends BaseCommand {
   public async run(): Promise<AdminResult> {
     const {args, flags} = await this.parse(NodeDelete)
     const loaded = await this.loadConfig(flags.config)
-    const result = await withSession(loaded, (s) => scaleRemove({...s, progress: this.progress()}, [args.node], {vacate: flags.vacate}))
+    const result = await withSession(loaded, (s) => scaleRemove({...s, progress: this.progress()}, [args.node], {vacate: flags.vacate}), {lock: true})
     if (!this.jsonEnabled()) for (const m of result.messages) this.log(m)
     return result
   }

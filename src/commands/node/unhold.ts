@@ -12,7 +12,7 @@ export default class NodeUnhold extends BaseCommand {
   public async run(): Promise<AdminResult> {
     const {args, flags} = await this.parse(NodeUnhold)
     const loaded = await this.loadConfig(flags.config)
-    const result = await withSession(loaded, (s) => unholdNode({...s, progress: this.progress()}, args.node))
+    const result = await withSession(loaded, (s) => unholdNode({...s, progress: this.progress()}, args.node), {lock: true})
     if (!this.jsonEnabled()) for (const m of result.messages) this.log(m)
     return result
   }

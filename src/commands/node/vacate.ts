@@ -19,7 +19,7 @@ export default class NodeVacate extends BaseCommand {
       if (!(await confirm({message: `Kill every job running on ${args.node}?`, default: false}))) throw new DcaasError('Not confirmed; nothing was changed.', EXIT.REFUSED)
     }
     const loaded = await this.loadConfig(flags.config)
-    const result = await withSession(loaded, (s) => vacateNode({...s, progress: this.progress()}, args.node))
+    const result = await withSession(loaded, (s) => vacateNode({...s, progress: this.progress()}, args.node), {lock: true})
     if (!this.jsonEnabled()) for (const m of result.messages) this.log(m)
     return result
   }

@@ -12,7 +12,7 @@ export default class ResourceFreeze extends BaseCommand {
   public async run(): Promise<AdminResult> {
     const {args, flags} = await this.parse(ResourceFreeze)
     const loaded = await this.loadConfig(flags.config)
-    const result = await withSession(loaded, (s) => setResourceIntent(s, args.resource, 'freeze'))
+    const result = await withSession(loaded, (s) => setResourceIntent(s, args.resource, 'freeze'), {lock: true})
     if (!this.jsonEnabled()) for (const m of result.messages) this.log(m)
     return result
   }

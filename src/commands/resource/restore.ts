@@ -12,7 +12,7 @@ export default class ResourceRestore extends BaseCommand {
   public async run(): Promise<AdminResult> {
     const {args, flags} = await this.parse(ResourceRestore)
     const loaded = await this.loadConfig(flags.config)
-    const result = await withSession(loaded, (s) => setResourceIntent(s, args.resource, 'restore'))
+    const result = await withSession(loaded, (s) => setResourceIntent(s, args.resource, 'restore'), {lock: true})
     if (!this.jsonEnabled()) for (const m of result.messages) this.log(m)
     return result
   }

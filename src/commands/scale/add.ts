@@ -17,7 +17,7 @@ export default class ScaleAdd extends BaseCommand {
   public async run(): Promise<AdminResult> {
     const {args, flags} = await this.parse(ScaleAdd)
     const loaded = await this.loadConfig(flags.config)
-    const result = await withSession(loaded, (s) => scaleAdd({...s, progress: this.progress()}, args.count, flags.resource))
+    const result = await withSession(loaded, (s) => scaleAdd({...s, progress: this.progress()}, args.count, flags.resource), {lock: true})
     if (!this.jsonEnabled()) for (const m of result.messages) this.log(m)
     return result
   }

@@ -19,7 +19,7 @@ export default class ScaleRemove extends BaseCommand {
   public async run(): Promise<AdminResult> {
     const {argv, flags} = await this.parse(ScaleRemove)
     const loaded = await this.loadConfig(flags.config)
-    const result = await withSession(loaded, (s) => scaleRemove({...s, progress: this.progress()}, argv as string[], {vacate: flags.vacate}))
+    const result = await withSession(loaded, (s) => scaleRemove({...s, progress: this.progress()}, argv as string[], {vacate: flags.vacate}), {lock: true})
     if (!this.jsonEnabled()) for (const m of result.messages) this.log(m)
     return result
   }
