@@ -124,7 +124,7 @@ export class SshRunner implements Runner {
    */
   private kill(ssh: NodeSSH, channel: Channel | undefined, pid: number | undefined): void {
     if (pid !== undefined) {
-      ssh.execCommand(`kill -s KILL -- -${pid}`).catch(() => undefined)
+      ssh.execCommand(quoteArgv(['kill', '-s', 'KILL', '--', `-${pid}`])).catch(() => undefined)
     }
     if (channel) {
       signalChannel(channel, 'KILL')
