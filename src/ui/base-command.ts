@@ -4,6 +4,8 @@
  */
 import {Command, Flags} from '@oclif/core'
 import {loadConfig} from '../config/load.js'
+import type {AdminResult} from '../engine/admin.js'
+import {type Session, withSession} from '../engine/session.js'
 import type {LoadedConfig} from '../config/types.js'
 import {DcaasError, exitCodeHelp, exitCodeOf} from '../errors.js'
 
@@ -21,6 +23,17 @@ export abstract class BaseCommand extends Command {
   /** Loads the configuration named by --config (or found by the search order). */
   protected async loadConfig(path?: string): Promise<LoadedConfig> {
     return loadConfig({path, env: process.env, cwd: process.cwd()})
+  }
+
+  /**
+   * Runs an admin action that changes the cluster: loads the config, takes the pass lock, opens
+   * the backends, runs `action`, prints its messages (unless --json) and returns its result.
+   */
+  protected async admin(configPath: string | undefined, action: (session: Session & {progress?: (line: string) => void}) => Promise<AdminResult>): Promise<AdminResult> {
+    const loaded = await this.loadConfig(configPath)
+    const result = await withSession(loaded, (s) => action({...s, progress: this.progress()}), {lock: true})
+    if (!this.jsonEnabled()) for (const m of result.messages) this.log(m)
+    return result
   }
 
   /** Returns a progress sink writing one line per step to stderr (none in --json mode). */

@@ -1,5 +1,4 @@
 import {setAuto, type AdminResult} from '../../engine/admin.js'
-import {withSession} from '../../engine/session.js'
 import {BaseCommand} from '../../ui/base-command.js'
 
 export default class AutoOff extends BaseCommand {
@@ -9,9 +8,6 @@ export default class AutoOff extends BaseCommand {
 
   public async run(): Promise<AdminResult> {
     const {flags} = await this.parse(AutoOff)
-    const loaded = await this.loadConfig(flags.config)
-    const result = await withSession(loaded, (s) => setAuto(s, false), {lock: true})
-    if (!this.jsonEnabled()) for (const m of result.messages) this.log(m)
-    return result
+    return this.admin(flags.config, (s) => setAuto(s, false))
   }
 }

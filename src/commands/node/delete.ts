@@ -1,6 +1,5 @@
 import {Args, Flags} from '@oclif/core'
 import {scaleRemove, type AdminResult} from '../../engine/admin.js'
-import {withSession} from '../../engine/session.js'
 import {BaseCommand} from '../../ui/base-command.js'
 
 export default class NodeDelete extends BaseCommand {
@@ -12,9 +11,6 @@ export default class NodeDelete extends BaseCommand {
 
   public async run(): Promise<AdminResult> {
     const {args, flags} = await this.parse(NodeDelete)
-    const loaded = await this.loadConfig(flags.config)
-    const result = await withSession(loaded, (s) => scaleRemove({...s, progress: this.progress()}, [args.node], {vacate: flags.vacate}), {lock: true})
-    if (!this.jsonEnabled()) for (const m of result.messages) this.log(m)
-    return result
+    return this.admin(flags.config, (s) => scaleRemove(s, [args.node], {vacate: flags.vacate}))
   }
 }

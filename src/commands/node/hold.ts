@@ -1,6 +1,5 @@
 import {Args} from '@oclif/core'
 import {holdNode, type AdminResult} from '../../engine/admin.js'
-import {withSession} from '../../engine/session.js'
 import {BaseCommand} from '../../ui/base-command.js'
 
 export default class NodeHold extends BaseCommand {
@@ -11,9 +10,6 @@ export default class NodeHold extends BaseCommand {
 
   public async run(): Promise<AdminResult> {
     const {args, flags} = await this.parse(NodeHold)
-    const loaded = await this.loadConfig(flags.config)
-    const result = await withSession(loaded, (s) => holdNode({...s, progress: this.progress()}, args.node), {lock: true})
-    if (!this.jsonEnabled()) for (const m of result.messages) this.log(m)
-    return result
+    return this.admin(flags.config, (s) => holdNode(s, args.node))
   }
 }

@@ -1,7 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {confirm} from '@inquirer/prompts'
 import {vacateNode, type AdminResult} from '../../engine/admin.js'
-import {withSession} from '../../engine/session.js'
 import {DcaasError, EXIT} from '../../errors.js'
 import {BaseCommand} from '../../ui/base-command.js'
 
@@ -18,9 +17,6 @@ export default class NodeVacate extends BaseCommand {
       if (!process.stdin.isTTY || this.jsonEnabled()) throw new DcaasError('Vacating kills jobs: pass --yes to confirm.', EXIT.REFUSED)
       if (!(await confirm({message: `Kill every job running on ${args.node}?`, default: false}))) throw new DcaasError('Not confirmed; nothing was changed.', EXIT.REFUSED)
     }
-    const loaded = await this.loadConfig(flags.config)
-    const result = await withSession(loaded, (s) => vacateNode({...s, progress: this.progress()}, args.node), {lock: true})
-    if (!this.jsonEnabled()) for (const m of result.messages) this.log(m)
-    return result
+    return this.admin(flags.config, (s) => vacateNode(s, args.node))
   }
 }

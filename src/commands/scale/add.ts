@@ -1,6 +1,5 @@
 import {Args, Flags} from '@oclif/core'
 import {scaleAdd, type AdminResult} from '../../engine/admin.js'
-import {withSession} from '../../engine/session.js'
 import {BaseCommand} from '../../ui/base-command.js'
 
 export default class ScaleAdd extends BaseCommand {
@@ -16,9 +15,6 @@ export default class ScaleAdd extends BaseCommand {
 
   public async run(): Promise<AdminResult> {
     const {args, flags} = await this.parse(ScaleAdd)
-    const loaded = await this.loadConfig(flags.config)
-    const result = await withSession(loaded, (s) => scaleAdd({...s, progress: this.progress()}, args.count, flags.resource), {lock: true})
-    if (!this.jsonEnabled()) for (const m of result.messages) this.log(m)
-    return result
+    return this.admin(flags.config, (s) => scaleAdd(s, args.count, flags.resource))
   }
 }
