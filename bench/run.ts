@@ -5,7 +5,7 @@
  *
  * Each case runs in its own child process, so its peak RSS is its own.
  *
- * Env: BENCH_TRACE (default /work/shared/traces/OSC-Clust-2000-3.1-cln.swf.gz),
+ * Env: BENCH_TRACE (default ../shared/traces/OSC-Clust-2000-3.1-cln.swf.gz beside the repository),
  *      BENCH_POLICIES (default dcaas,dynamiccluster,starcluster,static), BENCH_REPEAT (default 5).
  */
 import {execFileSync} from 'node:child_process'
