@@ -42,6 +42,14 @@ describe('config commands', () => {
     for (const block of blocks) expect(parseConfigText(block, join(dir, 'doc.yaml'), {HOME: dir}).resources).to.have.length(2)
   })
 
+  it('the configuration example in the README validates', () => {
+    const blocks = [...readFileSync(join(ROOT, 'README.md'), 'utf8').matchAll(/```yaml\n([\s\S]*?)```/g)].map((match) => match[1])
+    expect(blocks).to.have.length(1)
+    const config = parseConfigText(blocks[0], join(dir, 'readme.yaml'), {HOME: dir})
+    expect(config.scheduler.type).to.equal('sge')
+    expect(config.resources.map((r) => r.name)).to.deep.equal(['c5', 'bigmem'])
+  })
+
   it('validate prints every problem and exits 3', async () => {
     const file = join(dir, 'bad.yaml')
     writeFileSync(file, 'cluster: {name: hpc}\nscheduler: {type: slurm}\nresources:\n  - {name: a, cloud: {type: sim}, max: 1, maxx: 2}\n')
