@@ -9,7 +9,7 @@
  * min → scale-down (idle past max idle, above min) → drains.
  */
 import type {Config, ResourceConfig} from '../config/types.js'
-import type {Action, LaunchAction} from './actions.js'
+import type {LaunchAction} from './actions.js'
 import {classify, type Worker} from './lifecycle.js'
 import type {Job, NodeState} from './model.js'
 import {allocateNames} from './naming.js'

@@ -4,7 +4,7 @@
  */
 import type {Config} from '../config/types.js'
 import type {Action} from './actions.js'
-import type {Job, NodeShape, NodeState, Snapshot, WorkerView} from './model.js'
+import type {NodeShape, NodeState, Snapshot, WorkerView} from './model.js'
 import type {Reason} from './reasons.js'
 import type {EngineState} from './state.js'
 
@@ -60,8 +60,3 @@ export interface PlanInput {
 
 /** A planning policy: pure, synchronous, deterministic. */
 export type Policy = (input: PlanInput) => PlanResult
-
-/** Helper for policies: the queued jobs that count as demand. */
-export function demand(jobs: Job[]): Job[] {
-  return jobs.filter((j) => j.state === 'queued')
-}

@@ -64,11 +64,6 @@ export async function runPass(config: Config, backends: Backends, store: EngineS
   }
 }
 
-/** Plans from a snapshot without a live backend (for `--snapshot FILE`). */
-export function planFromSnapshot(config: Config, snapshot: Snapshot, state: EngineState, shapes: Shapes): PlanResult {
-  return plan({snapshot, config, state, shapes, now: snapshot.time})
-}
-
 /** Builds the stats record of one pass. */
 export function statsOf(snapshot: Snapshot, result: PlanResult, outcomes: Outcome[]): StatsRecord {
   const jobs = {queued: 0, running: 0, held: 0, error: 0}

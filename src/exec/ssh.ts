@@ -85,6 +85,7 @@ export class SshRunner implements Runner {
       (options.timeout ?? this.timeout) * 1000,
     )
     try {
+      // SSH carries one command line; `command` is built only by quoteArgv/withEnv (every argv word single-quoted).
       const finished = ssh.execCommand(command, {
         stdin: options.input ?? '',
         noTrim: true,
